@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what lastword needs to build and test, with apt-get, when it is
+# missing. Idempotent: when everything is present it only checks and exits.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ ccache
+  clang-14 libclang-rt-14-dev       # libFuzzer, sanitizers
+  libboost1.81-dev                  # Asio and Beast (header-only)
+  librapidcheck-dev                 # property tests
+  libgtest-dev libbenchmark-dev     # unit tests, benchmarks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done" >&2
