@@ -1,0 +1,32 @@
+// lastword/impls/protocol_variants.hpp: regression variants at the protocol
+// layer, each one small, documented difference from the reference.
+//
+// A variant wraps the reference protocol::connection; the reference itself
+// carries no variant branches.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "lastword/protocol/receive_check.hpp"
+
+namespace lastword::impls {
+
+struct protocol_variant {
+  std::string_view name;
+  std::string_view provenance;
+  protocol::receiver_factory make;
+};
+
+// tungstenite-closing-drops-data: tungstenite-rs up to 0.9.1, fixed in 0.9.2.
+// After the application starts the closing handshake (state closing), data
+// frames the peer sent before it saw our close frame are discarded instead
+// of received.
+std::unique_ptr<protocol::receiver> make_tungstenite_closing_drops_data(
+    const protocol::options& opts, wire::mask_source masks);
+
+// Every protocol-layer variant, by catalog name.
+const std::vector<protocol_variant>& protocol_variants();
+
+}  // namespace lastword::impls
