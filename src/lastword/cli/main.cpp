@@ -1,0 +1,36 @@
+// The `lastword` command: subcommands dispatch to lastword/cli/.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "lastword/cli/decode.hpp"
+
+namespace {
+
+constexpr const char* usage =
+    "usage: lastword COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  decode [--role client|server] [--hex] [--max-size BYTES] [FILE|-]\n"
+    "      print the frames in a received byte stream and how it ends\n"
+    "  help\n"
+    "      this text\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << usage;
+    return 2;
+  }
+  const std::string command = args.front();
+  args.erase(args.begin());
+  if (command == "decode") return lastword::cli::run_decode(args, std::cin, std::cout, std::cerr);
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << usage;
+    return 0;
+  }
+  std::cerr << "lastword: unknown command '" << command << "'\n" << usage;
+  return 2;
+}
