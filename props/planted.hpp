@@ -1,0 +1,45 @@
+// props/planted.hpp: running a property against a planted bug.
+//
+// A property that cannot fail proves nothing. expect_caught() runs a
+// property body against a regression variant with the run's seed, quietly
+// (no reproduce banner: the failure is the expected outcome), and reports
+// after how many passing cases the bug was found, and the shrunk
+// counterexample.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+
+#include <iostream>
+
+namespace lastword::props {
+
+class quiet_listener final : public rc::detail::TestListener {
+  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+};
+
+// Fails the current test unless the property fails within `max_cases`.
+template <typename Testable>
+void expect_caught(const char* variant, Testable&& body, int max_cases = 1000) {
+  rc::detail::TestParams params = rc::detail::configuration().testParams;
+  params.maxSuccess = max_cases;
+  rc::detail::TestMetadata metadata;
+  metadata.id = variant;
+  metadata.description = variant;
+  quiet_listener listener;
+  const auto result = rc::detail::checkProperty(rc::detail::toProperty(std::forward<Testable>(body)),
+                                                metadata, params, listener);
+  rc::detail::FailureResult failure;
+  if (result.match(failure)) {
+    std::cout << "planted bug " << variant << " caught after " << failure.numSuccess
+              << " passing cases; shrunk counterexample:\n";
+    for (const auto& [type, value] : failure.counterExample) std::cout << "  " << type << ": " << value << '\n';
+    std::cout << "  " << failure.description << '\n';
+    return;
+  }
+  ADD_FAILURE() << "the property did not catch " << variant << " in " << max_cases << " cases";
+}
+
+}  // namespace lastword::props
