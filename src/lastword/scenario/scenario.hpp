@@ -1,0 +1,118 @@
+// lastword/scenario/scenario.hpp: the scenario vocabulary, and its text form.
+//
+// A scenario is a peer script (the frames the peer sends, in order) and a
+// schedule (how those bytes are split into reads, when the transport ends,
+// when the consumer calls, cancels or closes, and when time advances). The
+// model, the simulation driver, the properties, the fuzzers and replay all
+// speak it. Standard library only.
+//
+// Text form, one statement a line, '#' to the end of the line is a comment:
+//
+//   role client|server          the role of the implementation under test
+//   option high N               flow control: pause above N queued frames
+//   option low N                ... resume at N or fewer (N <= high)
+//   option max-size N           message and frame size limit, bytes
+//   option close-timeout MS     virtual milliseconds
+//
+//   peer text PAYLOAD [more]    a frame the peer sends; `more`: FIN clear
+//   peer binary PAYLOAD [more]
+//   peer continuation PAYLOAD [more]
+//   peer ping PAYLOAD | peer pong PAYLOAD
+//   peer close [CODE [REASON]]  CODE may be any 16-bit number
+//   peer raw PAYLOAD            bytes as they are (bad input)
+//
+//   read N | read frames N | read all    the next bytes, in one read
+//   eof | reset                 the transport ends (reset drops unread bytes)
+//   recv [timeout MS]           the consumer calls recv()
+//   recv-streaming              ... recv_streaming(), to the end of a message
+//   cancel                      cancels the newest pending consumer call
+//   close [CODE [REASON]]       the consumer calls close() (default 1000)
+//   advance MS                  virtual time passes
+//   stall-writes | release-writes
+//
+// PAYLOAD is "quoted text" (escapes \" \\ \n \r \t \xNN) or hex:0a1b...
+// Steps joined by ';' on one line happen in the same scheduler turn.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "lastword/wire/frame.hpp"
+
+namespace lastword::scenario {
+
+struct peer_frame {
+  enum class kind : std::uint8_t { text, binary, continuation, ping, pong, close, raw };
+  kind k = kind::text;
+  bool fin = true;
+  std::string payload;                 // data, control payload, or raw bytes
+  std::optional<std::uint16_t> code;   // close only
+  std::string reason;                  // close only
+
+  friend bool operator==(const peer_frame&, const peer_frame&) = default;
+};
+
+struct step {
+  enum class kind : std::uint8_t {
+    read_bytes, read_frames, read_all, eof, reset,
+    recv, recv_streaming, cancel, close, advance, stall_writes, release_writes,
+  };
+  kind k = kind::recv;
+  std::uint64_t n = 0;                    // read sizes, advance milliseconds
+  std::optional<std::uint64_t> timeout;   // recv timeout, milliseconds
+  std::uint16_t code = 1000;              // close
+  std::string reason;                     // close
+  bool same_turn_as_next = false;         // joined to the next step by ';'
+
+  friend bool operator==(const step&, const step&) = default;
+};
+
+struct options {
+  std::size_t high = 16;
+  std::size_t low = 4;
+  std::uint64_t max_size = 1u << 20;
+  std::uint64_t close_timeout_ms = 1000;
+
+  friend bool operator==(const options&, const options&) = default;
+};
+
+struct scenario {
+  wire::role role = wire::role::client;
+  options opts;
+  std::vector<peer_frame> peer;
+  std::vector<step> schedule;
+
+  friend bool operator==(const scenario&, const scenario&) = default;
+};
+
+struct parse_error {
+  std::size_t line = 0, column = 0;
+  std::string message;
+  std::string to_string() const;
+};
+
+// Parses the text form. Limits keep bad files from growing memory without
+// bound: at most max_statements lines of content and max_payload bytes per
+// payload.
+inline constexpr std::size_t max_statements = 100000;
+inline constexpr std::size_t max_payload = 16u << 20;
+std::variant<scenario, parse_error> parse(std::string_view text);
+
+// The canonical text form; parse(print(s)) == s.
+std::string print(const scenario& s);
+
+// The peer's bytes: every frame encoded in order (masked with a fixed key
+// when the peer is a client), and the offset where each frame ends.
+struct peer_bytes {
+  std::string bytes;
+  std::vector<std::size_t> frame_ends;
+};
+peer_bytes encode_peer(const scenario& s);
+
+std::string_view step_name(step::kind k) noexcept;
+
+}  // namespace lastword::scenario
