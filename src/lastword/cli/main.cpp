@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "lastword/cli/decode.hpp"
+#include "lastword/cli/replay.hpp"
 
 namespace {
 
@@ -13,6 +14,10 @@ constexpr const char* usage =
     "commands:\n"
     "  decode [--role client|server] [--hex] [--max-size BYTES] [FILE|-]\n"
     "      print the frames in a received byte stream and how it ends\n"
+    "  replay SCENARIO [--impl NAME] [--quiet]\n"
+    "      run a scenario in the simulation: timeline and verdict\n"
+    "  list\n"
+    "      the implementations under test, with their provenance\n"
     "  help\n"
     "      this text\n";
 
@@ -27,6 +32,8 @@ int main(int argc, char** argv) {
   const std::string command = args.front();
   args.erase(args.begin());
   if (command == "decode") return lastword::cli::run_decode(args, std::cin, std::cout, std::cerr);
+  if (command == "replay") return lastword::cli::run_replay(args, std::cout, std::cerr);
+  if (command == "list") return lastword::cli::run_list(args, std::cout, std::cerr);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << usage;
     return 0;

@@ -1,0 +1,115 @@
+#include "lastword/cli/replay.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "lastword/history/judge.hpp"
+#include "lastword/impls/registry.hpp"
+
+namespace lastword::cli {
+namespace {
+
+constexpr const char* replay_usage =
+    "usage: lastword replay SCENARIO [--impl NAME] [--quiet]\n"
+    "  SCENARIO  a scenario file (see corpus/regressions/ for examples)\n"
+    "  --impl    the implementation to run (default reference; `lastword list` shows all)\n"
+    "  --quiet   print only the verdict\n";
+
+constexpr std::size_t max_file = 64u << 20;
+
+std::string known_names() {
+  std::string s;
+  for (const auto& i : impls::implementations()) s += (s.empty() ? "" : ", ") + std::string(i.name);
+  return s;
+}
+
+}  // namespace
+
+int run_list(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty()) {
+    err << "usage: lastword list\n";
+    return 2;
+  }
+  for (const auto& i : impls::implementations()) {
+    out << i.name << "\n    " << i.difference << '\n';
+    if (i.name != "reference") {
+      out << "    " << i.library << ", " << i.versions << " (" << i.reference << ")\n";
+      out << "    its regression scenario violates " << i.expected << ": corpus/regressions/" << i.name
+          << ".scenario\n";
+    }
+  }
+  return 0;
+}
+
+int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string file, impl = "reference";
+  bool quiet = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--impl") {
+      if (i + 1 >= args.size()) {
+        err << "lastword replay: --impl needs a name\n" << replay_usage;
+        return 2;
+      }
+      impl = args[++i];
+    } else if (args[i] == "--quiet") {
+      quiet = true;
+    } else if (args[i] == "--help" || args[i] == "-h") {
+      out << replay_usage;
+      return 0;
+    } else if (!args[i].empty() && args[i][0] == '-') {
+      err << "lastword replay: unknown option '" << args[i] << "'\n" << replay_usage;
+      return 2;
+    } else if (!file.empty()) {
+      err << "lastword replay: one scenario at a time\n" << replay_usage;
+      return 2;
+    } else {
+      file = args[i];
+    }
+  }
+  if (file.empty()) {
+    err << replay_usage;
+    return 2;
+  }
+  if (!impls::find_implementation(impl)) {
+    err << "lastword replay: unknown implementation '" << impl << "'; known: " << known_names() << '\n';
+    return 2;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    err << "lastword replay: cannot open '" << file << "'\n";
+    return 2;
+  }
+  std::string text;
+  text.resize(max_file + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max_file) {
+    err << "lastword replay: '" << file << "' is over " << (max_file >> 20) << " MiB\n";
+    return 2;
+  }
+  auto parsed = scenario::parse(text);
+  if (auto* e = std::get_if<scenario::parse_error>(&parsed)) {
+    err << file << ": " << e->to_string() << '\n';
+    return 2;
+  }
+  const auto& s = std::get<scenario::scenario>(parsed);
+  const history::history h = impls::run_in_simulation(s, impl);
+  const auto violations = history::judge(s, h);
+  if (!quiet) {
+    out << "# " << file << " on " << impl << "\n";
+    out << "step    time  actor     action -> result\n";
+    out << history::timeline(s, h);
+  }
+  if (violations.empty()) {
+    out << "verdict: every invariant holds (D P C X T K F L W) on " << impl << '\n';
+    return 0;
+  }
+  out << "verdict: " << violations.size() << " invariant(s) violated on " << impl << '\n';
+  for (const auto& v : violations) out << "  " << history::describe(s, v) << '\n';
+  out << "reproduce: lastword replay " << file << " --impl " << impl << '\n';
+  return 1;
+}
+
+}  // namespace lastword::cli

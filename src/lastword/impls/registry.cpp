@@ -1,0 +1,50 @@
+#include "lastword/impls/registry.hpp"
+
+#include "lastword/sim/connection_target.hpp"
+#include "lastword/wire/assert.hpp"
+
+namespace lastword::impls {
+
+sim::target_factory variant_factory(std::string_view name);  // variants.cpp
+
+const std::vector<implementation>& implementations() {
+  static const std::vector<implementation> all{
+      {"reference", "lastword", "-", "-", "lastword's own stack: every SPEC invariant by construction", 0},
+      {"ws14-closed-before-drain", "python-websockets (asyncio, threading)", "13.0-14.0, fixed in 14.1", "issue 1538",
+       "recv() asks whether the connection is closed before it looks at the queue", 'D'},
+      {"ws14-abort-clears-queue", "python-websockets", "14.0, fixed in 14.1", "\"Keep queued messages after abort\"",
+       "losing the connection without a close frame (1006) empties the queue", 'D'},
+      {"ws14-timeout-zero", "python-websockets (threading)", "14.0-14.1, fixed in 14.2", "issue 1552",
+       "recv(timeout=0) checks the deadline before the queue", 'T'},
+      {"ws14-close-while-paused", "python-websockets", "13.0-14.1, fixed in 14.2", "issue 1555",
+       "with reading paused by flow control, close() waits for the peer's close frame without a timeout", 'L'},
+      {"legacy-cancel-after-dequeue", "python-websockets", "up to 6.x, fixed in 7.0", "issues 470, 486",
+       "the message leaves the queue a turn before recv() returns; a timeout in that turn loses it", 'X'},
+      {"nodews-close-before-message", "node ws", "up to 1.1.x, fixed in 2.0.0", "issues 710, 799, 923",
+       "delivery is deferred; when the socket ends first the pending message and close frame are dropped (1006)", 'D'},
+      {"trio-close-and-fin-together", "trio-websocket", "up to 0.10.3, fixed in 0.10.4", "changelog 0.10.4",
+       "close frame and FIN in the same read: the reader exits without ending the message channel", 'L'},
+      {"tungstenite-closing-drops-data", "tungstenite-rs", "up to 0.9.1, fixed in 0.9.2", "changelog 0.9.2",
+       "after close(), data frames the peer sent before seeing our close frame are discarded", 'D'},
+  };
+  return all;
+}
+
+const implementation* find_implementation(std::string_view name) {
+  for (const auto& i : implementations())
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+history::history run_in_simulation(const scenario::scenario& s, std::string_view name) {
+  LASTWORD_ASSERT(find_implementation(name));
+  sim::target_factory make = name == "reference" ? sim::target_factory([](boost::asio::io_context& ioc,
+                                                                          const scenario::scenario& sc) {
+    return std::unique_ptr<sim::target>(std::make_unique<sim::connection_target<sim::sim_connection>>(ioc, sc));
+  })
+                                                 : variant_factory(name);
+  LASTWORD_ASSERT(static_cast<bool>(make));
+  return sim::run(s, make, std::string(name));
+}
+
+}  // namespace lastword::impls

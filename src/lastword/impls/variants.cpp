@@ -1,0 +1,205 @@
+// The regression catalog as variants of the reference connection. Each class
+// overrides one seam of io::connection (or two that belong together), with
+// the difference and its provenance in the comment above it.
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "lastword/impls/registry.hpp"
+#include "lastword/sim/connection_target.hpp"
+
+namespace lastword::impls {
+namespace {
+
+namespace net = boost::asio;
+using base = sim::sim_connection;
+
+// ws14-closed-before-drain (python-websockets 13.0-14.0, issue 1538, fixed
+// in 14.1): the queue's get() asks "closed?" before "anything queued?".
+class closed_before_drain final : public base {
+ public:
+  using base::base;
+
+ protected:
+  assembler::get_status take_message(assembler::message& m) override {
+    if (protocol_state().end_of_input() != protocol::input_end::none) return assembler::get_status::end_of_stream;
+    return base::take_message(m);
+  }
+};
+
+// ws14-abort-clears-queue (python-websockets 14.0, "Keep queued messages
+// after abort", fixed in 14.1): losing the connection without a close frame
+// empties the queue.
+class abort_clears_queue final : public base {
+ public:
+  using base::base;
+
+ protected:
+  void end_input() override {
+    if (protocol_state().end_of_input() == protocol::input_end::eof) queue().clear();
+    base::end_input();
+  }
+};
+
+// ws14-timeout-zero (python-websockets 14.0-14.1 threading, issue 1552,
+// fixed in 14.2): recv(timeout=0) checks the deadline before the queue.
+class timeout_zero final : public base {
+ public:
+  using base::base;
+
+ protected:
+  std::optional<io::recv_result> poll_queue(std::optional<duration> timeout) override {
+    if (timeout && timeout->count() <= 0) return io::recv_result{io::recv_result::kind::timeout, {}, {}};
+    return base::poll_queue(timeout);
+  }
+};
+
+// ws14-close-while-paused (python-websockets 13.0-14.1, issue 1555, fixed in
+// 14.2): with reading paused by flow control, close() waits for the peer's
+// close frame, which sits behind the paused read, without a timeout.
+class close_while_paused final : public base {
+ public:
+  using base::base;
+
+ protected:
+  std::optional<duration> close_timeout_now() override {
+    if (queue().paused()) return std::nullopt;
+    return base::close_timeout_now();
+  }
+};
+
+// legacy-cancel-after-dequeue (python-websockets up to 6.x, issues 470/486,
+// fixed in 7.0): the message leaves the queue one scheduler turn before
+// recv() returns it; a timeout or cancellation in that turn loses it.
+class cancel_after_dequeue final : public base {
+ public:
+  using base::base;
+
+ protected:
+  net::awaitable<bool> after_take(std::function<bool()> interrupted) override {
+    co_await net::post(executor(), net::use_awaitable);
+    co_return !interrupted();
+  }
+};
+
+// nodews-close-before-message (node ws up to 1.1.x, issues 710/799/923,
+// fixed in 2.0.0): received frames are delivered two scheduler turns later;
+// when the socket ends first, the close event wins, the pending message and
+// the buffered close frame are dropped, and the code reads 1006.
+class close_before_message final : public base {
+ public:
+  using base::base;
+
+ protected:
+  void deliver_frame(wire::frame&& f) override {
+    pending_.push_back(std::move(f));
+    schedule();
+  }
+  void on_close_frame() override {
+    close_pending_ = true;
+    schedule();
+  }
+  void on_transport_end() override {
+    if (!pending_.empty() || close_pending_) {
+      pending_.clear();
+      close_pending_ = false;
+      lost_ = true;
+    }
+    base::on_transport_end();
+  }
+  void end_input() override {
+    ended_ = true;
+    base::end_input();
+  }
+  protocol::close_status final_status() const override {
+    if (lost_) return protocol::close_status{wire::close_code::abnormal_closure, "", false, false};
+    return base::final_status();
+  }
+
+ private:
+  void schedule() {
+    if (scheduled_) return;
+    scheduled_ = true;
+    net::post(executor(), [this] {
+      net::post(executor(), [this] {
+        scheduled_ = false;
+        if (ended_) {
+          pending_.clear();
+          return;
+        }
+        for (auto& f : pending_) base::deliver_frame(std::move(f));
+        pending_.clear();
+        if (std::exchange(close_pending_, false)) base::on_close_frame();
+      });
+    });
+  }
+
+  std::vector<wire::frame> pending_;
+  bool close_pending_ = false;
+  bool scheduled_ = false;
+  bool ended_ = false;
+  bool lost_ = false;
+};
+
+// trio-close-and-fin-together (trio-websocket up to 0.10.3, fixed in
+// 0.10.4): the close path ends the message channel after answering the
+// close frame (two scheduler turns); the EOF path leaves it to the close
+// path. When the close frame and FIN arrive together, the reader exits
+// first and the channel is never ended: recv() waits forever.
+class close_and_fin_together final : public base {
+ public:
+  using base::base;
+
+ protected:
+  void on_close_frame() override {
+    close_seen_ = true;
+    net::post(executor(), [this] {
+      net::post(executor(), [this] {
+        if (!reader_done()) base::on_close_frame();
+      });
+    });
+  }
+  void on_transport_end() override {
+    if (close_seen_) return;
+    base::on_transport_end();
+  }
+
+ private:
+  bool close_seen_ = false;
+};
+
+// tungstenite-closing-drops-data (tungstenite-rs up to 0.9.1, fixed in
+// 0.9.2): after the application's close(), data frames the peer sent before
+// it saw our close frame are discarded.
+class closing_drops_data final : public base {
+ public:
+  using base::base;
+
+ protected:
+  void deliver_frame(wire::frame&& f) override {
+    if (state_at_read_start() == protocol::state::closing) return;
+    base::deliver_frame(std::move(f));
+  }
+};
+
+template <class Conn>
+sim::target_factory factory() {
+  return [](net::io_context& ioc, const scenario::scenario& s) -> std::unique_ptr<sim::target> {
+    return std::make_unique<sim::connection_target<Conn>>(ioc, s);
+  };
+}
+
+}  // namespace
+
+sim::target_factory variant_factory(std::string_view name) {
+  if (name == "ws14-closed-before-drain") return factory<closed_before_drain>();
+  if (name == "ws14-abort-clears-queue") return factory<abort_clears_queue>();
+  if (name == "ws14-timeout-zero") return factory<timeout_zero>();
+  if (name == "ws14-close-while-paused") return factory<close_while_paused>();
+  if (name == "legacy-cancel-after-dequeue") return factory<cancel_after_dequeue>();
+  if (name == "nodews-close-before-message") return factory<close_before_message>();
+  if (name == "trio-close-and-fin-together") return factory<close_and_fin_together>();
+  if (name == "tungstenite-closing-drops-data") return factory<closing_drops_data>();
+  return {};
+}
+
+}  // namespace lastword::impls
