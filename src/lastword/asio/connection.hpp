@@ -61,8 +61,9 @@ class connection {
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
-  // Spawns the reader coroutine. Call once.
-  void start();
+  // Spawns the reader coroutine. Call once. `already_received`: bytes read
+  // from the stream before (after the HTTP upgrade), processed first.
+  void start(std::string already_received = {});
 
   // The next message; closed once every received message was returned.
   // timeout: none waits as long as needed; zero returns a queued message
@@ -110,7 +111,7 @@ class connection {
   virtual protocol::close_status final_status() const;
 
   // For seams.
-  boost::asio::any_io_executor executor() const { return stream_.get_executor(); }
+  boost::asio::any_io_executor executor() { return stream_.get_executor(); }
   assembler::message_assembler& queue() noexcept { return assembler_; }
   const protocol::connection& protocol_state() const noexcept { return protocol_; }
   bool reader_done() const noexcept { return reader_done_; }
@@ -118,7 +119,8 @@ class connection {
   void notify();
 
  private:
-  boost::asio::awaitable<void> read_loop();
+  boost::asio::awaitable<void> read_loop(std::string already_received);
+  void receive(std::string_view bytes);
   boost::asio::awaitable<void> write_loop();
   void process_events();
   void flush();

@@ -47,7 +47,7 @@ class input_tracker {
   void read(std::size_t offset, std::size_t n, std::size_t step, bool we_sent_close) {
     if (ended_) return;
     std::string_view in = std::string_view(peer_).substr(std::min(offset, peer_.size()), n);
-    wire::frame f;
+    wire::frame& f = frame_;  // a frame may span reads
     while (!ended_) {
       const auto st = decoder_.decode(in, f);
       if (st == wire::frame_decoder::status::need_more) break;
@@ -112,6 +112,7 @@ class input_tracker {
   }
 
   wire::frame_decoder decoder_;
+  wire::frame frame_;
   std::string peer_;
   bool ended_ = false;
   std::size_t end_step_ = 0;

@@ -85,11 +85,10 @@ class driver {
 
   void on_written(std::string_view bytes) {
     if (written_failed_) return;
-    wire::frame f;
     for (;;) {
-      const auto st = written_.decode(bytes, f);
+      const auto st = written_.decode(bytes, written_frame_);  // frames may span writes
       if (st == wire::frame_decoder::status::frame) {
-        push(history::event::kind::wrote).frame = f;
+        push(history::event::kind::wrote).frame = written_frame_;
         continue;
       }
       if (st == wire::frame_decoder::status::failed) {
@@ -216,6 +215,7 @@ class driver {
   std::unique_ptr<target> target_;
   history::history h_;
   wire::frame_decoder written_;
+  wire::frame written_frame_;
   bool written_failed_ = false;
   bool tearing_down_ = false;
   history::event scratch_;

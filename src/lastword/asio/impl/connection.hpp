@@ -54,10 +54,10 @@ template <class Stream, class Timer>
 connection<Stream, Timer>::~connection() = default;
 
 template <class Stream, class Timer>
-void connection<Stream, Timer>::start() {
+void connection<Stream, Timer>::start(std::string already_received) {
   LASTWORD_ASSERT(!started_);
   started_ = true;
-  net::co_spawn(stream_.get_executor(), read_loop(), detail::rethrow);
+  net::co_spawn(stream_.get_executor(), read_loop(std::move(already_received)), detail::rethrow);
 }
 
 template <class Stream, class Timer>
@@ -66,7 +66,18 @@ void connection<Stream, Timer>::notify() {
 }
 
 template <class Stream, class Timer>
-net::awaitable<void> connection<Stream, Timer>::read_loop() {
+void connection<Stream, Timer>::receive(std::string_view bytes) {
+  state_at_read_start_ = protocol_.current_state();
+  protocol_.receive_data(bytes);
+  process_events();
+  flush();
+  maybe_arm_close_timer();
+  notify();
+}
+
+template <class Stream, class Timer>
+net::awaitable<void> connection<Stream, Timer>::read_loop(std::string already_received) {
+  if (!already_received.empty()) receive(already_received);
   std::string buffer(64 * 1024, '\0');
   for (;;) {
     // F: no reading while the queue is above the high-water mark. Ending
@@ -77,12 +88,7 @@ net::awaitable<void> connection<Stream, Timer>::read_loop() {
     auto [ec, n] =
         co_await stream_.async_read_some(net::buffer(buffer), net::as_tuple(net::use_awaitable));
     if (ec) break;
-    state_at_read_start_ = protocol_.current_state();
-    protocol_.receive_data(std::string_view(buffer.data(), n));
-    process_events();
-    flush();
-    maybe_arm_close_timer();
-    notify();
+    receive(std::string_view(buffer.data(), n));
   }
   // EOF, reset, or our own abort: the transport is done.
   protocol_.receive_eof();
