@@ -74,9 +74,9 @@ class connection {
   // or closed / cancelled / busy. A cancelled call gives its fragments back.
   boost::asio::awaitable<recv_result> recv_streaming(fragment_handler on_fragment);
   // Starts the closing handshake and waits until the transport has ended,
-  // at most the close timeout after the close frame was sent.
-  boost::asio::awaitable<protocol::close_status> close(std::uint16_t code = 1000,
-                                                       std::string reason = {});
+  // at most the close timeout after the close frame was sent: kind::closed
+  // with the status, or kind::cancelled (the handshake goes on).
+  boost::asio::awaitable<recv_result> close(std::uint16_t code = 1000, std::string reason = {});
   // Local misuse returns an error (protocol::misuse) and sends nothing.
   std::error_code send_text(std::string_view payload, bool fin = true);
   std::error_code send_binary(std::string_view payload, bool fin = true);

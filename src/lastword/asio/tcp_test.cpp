@@ -43,7 +43,7 @@ TEST(Tcp, ServerSendsAndClosesAtOnceClientStillGetsTheMessage) {
   tcp::acceptor acceptor(ioc, {net::ip::address_v4::loopback(), 0});
   const auto port = acceptor.local_endpoint().port();
   std::unique_ptr<tcp_connection> server, client;
-  std::optional<protocol::close_status> server_status;
+  std::optional<recv_result> server_status;
   recv_result first, second;
 
   net::co_spawn(
@@ -73,8 +73,9 @@ TEST(Tcp, ServerSendsAndClosesAtOnceClientStillGetsTheMessage) {
   EXPECT_TRUE(second.status.handshake_completed);
   EXPECT_TRUE(second.status.normal);
   ASSERT_TRUE(server_status);
-  EXPECT_TRUE(server_status->handshake_completed);
-  EXPECT_TRUE(server_status->normal);
+  EXPECT_EQ(server_status->k, recv_result::kind::closed);
+  EXPECT_TRUE(server_status->status.handshake_completed);
+  EXPECT_TRUE(server_status->status.normal);
 }
 
 TEST(Tcp, BadUpgradeRequestIsRefused) {
@@ -131,8 +132,8 @@ TEST(Tcp, ManyConnectionsOnAMultiThreadedIoContext) {
               [&, s = std::move(socket)]() mutable -> net::awaitable<void> {
                 auto conn = co_await server_handshake(std::move(s), fast_close());
                 for (int m = 0; m < messages; ++m) conn->send_text("message " + std::to_string(m));
-                const auto st = co_await conn->close(1000, "");
-                if (st.normal) ++normal_closes;
+                const auto r = co_await conn->close(1000, "");
+                if (r.status.normal) ++normal_closes;
                 while (!conn->finished()) co_await sleep(1ms);
               },
               rethrow);

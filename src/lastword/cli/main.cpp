@@ -14,7 +14,7 @@ constexpr const char* usage =
     "commands:\n"
     "  decode [--role client|server] [--hex] [--max-size BYTES] [FILE|-]\n"
     "      print the frames in a received byte stream and how it ends\n"
-    "  replay SCENARIO [--impl NAME] [--quiet]\n"
+    "  replay SCENARIO [--impl NAME] [--bytes] [--quiet]\n"
     "      run a scenario in the simulation: timeline and verdict\n"
     "  list\n"
     "      the implementations under test, with their provenance\n"

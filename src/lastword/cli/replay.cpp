@@ -7,13 +7,15 @@
 
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
+#include "lastword/scenario/generate.hpp"
 
 namespace lastword::cli {
 namespace {
 
 constexpr const char* replay_usage =
-    "usage: lastword replay SCENARIO [--impl NAME] [--quiet]\n"
+    "usage: lastword replay SCENARIO [--impl NAME] [--bytes] [--quiet]\n"
     "  SCENARIO  a scenario file (see corpus/regressions/ for examples)\n"
+    "  --bytes   SCENARIO is a raw input of the connection fuzz target\n"
     "  --impl    the implementation to run (default reference; `lastword list` shows all)\n"
     "  --quiet   print only the verdict\n";
 
@@ -45,7 +47,7 @@ int run_list(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
 int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string file, impl = "reference";
-  bool quiet = false;
+  bool quiet = false, raw = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--impl") {
       if (i + 1 >= args.size()) {
@@ -55,6 +57,8 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
       impl = args[++i];
     } else if (args[i] == "--quiet") {
       quiet = true;
+    } else if (args[i] == "--bytes") {
+      raw = true;
     } else if (args[i] == "--help" || args[i] == "-h") {
       out << replay_usage;
       return 0;
@@ -89,16 +93,22 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << "lastword replay: '" << file << "' is over " << (max_file >> 20) << " MiB\n";
     return 2;
   }
-  auto parsed = scenario::parse(text);
-  if (auto* e = std::get_if<scenario::parse_error>(&parsed)) {
-    err << file << ": " << e->to_string() << '\n';
-    return 2;
+  scenario::scenario s;
+  if (raw) {
+    s = scenario::from_bytes({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  } else {
+    auto parsed = scenario::parse(text);
+    if (auto* e = std::get_if<scenario::parse_error>(&parsed)) {
+      err << file << ": " << e->to_string() << '\n';
+      return 2;
+    }
+    s = std::move(std::get<scenario::scenario>(parsed));
   }
-  const auto& s = std::get<scenario::scenario>(parsed);
   const history::history h = impls::run_in_simulation(s, impl);
   const auto violations = history::judge(s, h);
   if (!quiet) {
     out << "# " << file << " on " << impl << "\n";
+    if (raw) out << "# as a scenario file:\n" << scenario::print(s);
     out << "step    time  actor     action -> result\n";
     out << history::timeline(s, h);
   }
@@ -108,7 +118,7 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   out << "verdict: " << violations.size() << " invariant(s) violated on " << impl << '\n';
   for (const auto& v : violations) out << "  " << history::describe(s, v) << '\n';
-  out << "reproduce: lastword replay " << file << " --impl " << impl << '\n';
+  out << "reproduce: lastword replay " << file << (raw ? " --bytes" : "") << " --impl " << impl << '\n';
   return 1;
 }
 

@@ -66,6 +66,7 @@ struct step_end {
   std::size_t unread = 0;    // offered bytes not read yet
   bool read_pending = false;  // a read is waiting for bytes
   bool transport_ended = false;  // a read returned EOF/reset, or the implementation closed
+  bool settled = true;  // false inside a turn (a step joined to the next by ';')
 };
 
 struct history {

@@ -61,9 +61,9 @@ class connection_target final : public target {
 
   void close(std::uint16_t code, std::string reason, boost::asio::cancellation_slot slot, done_fn done) override {
     boost::asio::co_spawn(conn_.stream().get_executor(), conn_.close(code, std::move(reason)),
-                          boost::asio::bind_cancellation_slot(slot, [done](std::exception_ptr e, protocol::close_status s) {
+                          boost::asio::bind_cancellation_slot(slot, [done](std::exception_ptr e, io::recv_result r) {
                             io::detail::rethrow(e);
-                            done(to_call_result(s), true);
+                            done(to_call_result(r), true);
                           }));
   }
 

@@ -124,7 +124,8 @@ class driver {
 
   void record_step_end() {
     const stream& st = target_->transport();
-    h_.steps.push_back({st.unread(), st.read_pending(), st.end_read() || st.closed()});
+    const bool settled = step_ >= s_.schedule.size() || !s_.schedule[step_].same_turn_as_next;
+    h_.steps.push_back({st.unread(), st.read_pending(), st.end_read() || st.closed(), settled});
   }
 
   void offer_until(std::size_t end) {

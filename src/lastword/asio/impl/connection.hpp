@@ -307,19 +307,19 @@ net::awaitable<recv_result> connection<Stream, Timer>::recv_streaming(fragment_h
 }
 
 template <class Stream, class Timer>
-net::awaitable<protocol::close_status> connection<Stream, Timer>::close(std::uint16_t code,
-                                                                        std::string reason) {
+net::awaitable<recv_result> connection<Stream, Timer>::close(std::uint16_t code, std::string reason) {
   // Already closing or closed: just wait for the end like the first caller.
   (void)protocol_.send_close(code, reason);
   flush();
   maybe_arm_close_timer();
   co_await net::this_coro::throw_if_cancelled(false);
   const auto cs = co_await net::this_coro::cancellation_state;
-  // L: the close timer bounds this wait (abort() ends the reader). A
-  // cancelled close() stops waiting; the handshake goes on.
-  while (!reader_done_ && cs.cancelled() == net::cancellation_type::none)
+  // L: the close timer bounds this wait (abort() ends the reader).
+  while (!reader_done_) {
+    if (cs.cancelled() != net::cancellation_type::none) co_return recv_result{recv_result::kind::cancelled, {}, {}};
     co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
-  co_return final_status();
+  }
+  co_return recv_result{recv_result::kind::closed, {}, final_status()};
 }
 
 template <class Stream, class Timer>

@@ -1,0 +1,91 @@
+#include "lastword/scenario/generate.hpp"
+
+namespace lastword::scenario {
+namespace {
+
+class chooser {
+ public:
+  explicit chooser(std::span<const std::uint8_t> b) : b_(b) {}
+  // A choice in [0, n); 0 once the input is used up.
+  unsigned pick(unsigned n) { return n <= 1 ? 0 : next() % n; }
+  bool flip() { return pick(2) == 1; }
+  bool done() const { return at_ >= b_.size(); }
+
+ private:
+  std::uint8_t next() { return at_ < b_.size() ? b_[at_++] : 0; }
+  std::span<const std::uint8_t> b_;
+  std::size_t at_ = 0;
+};
+
+const char* const words[] = {"a", "hello", "caf\xc3\xa9", "\xe2\x82\xac" "uro", "", "0123456789abcdef"};
+
+std::string payload(chooser& c, std::size_t index) {
+  std::string p = words[c.pick(6)];
+  return p + std::to_string(index);  // distinct messages are easy to tell apart
+}
+
+}  // namespace
+
+scenario from_bytes(std::span<const std::uint8_t> bytes) {
+  chooser c(bytes);
+  scenario s;
+  s.role = c.flip() ? wire::role::server : wire::role::client;
+  static const std::size_t highs[] = {16, 2, 1, 0};
+  s.opts.high = highs[c.pick(4)];
+  s.opts.low = s.opts.high == 0 ? 0 : c.pick(static_cast<unsigned>(s.opts.high));
+  s.opts.close_timeout_ms = 100;
+  s.opts.max_size = c.pick(4) == 3 ? 12 : 1u << 20;
+
+  // The peer's script: messages, fragmented or not, pings between frames.
+  const unsigned messages = c.pick(5);
+  for (unsigned m = 0; m < messages; ++m) {
+    const bool text = !c.flip();
+    const unsigned fragments = 1 + c.pick(3);
+    const std::string data = payload(c, m);
+    for (unsigned f = 0; f < fragments; ++f) {
+      // Split the payload at byte boundaries, inside code points too.
+      const std::size_t from = data.size() * f / fragments, to = data.size() * (f + 1) / fragments;
+      peer_frame pf;
+      pf.k = f == 0 ? (text ? peer_frame::kind::text : peer_frame::kind::binary) : peer_frame::kind::continuation;
+      pf.fin = f + 1 == fragments;
+      pf.payload = data.substr(from, to - from);
+      s.peer.push_back(pf);
+      if (c.pick(6) == 0) s.peer.push_back({peer_frame::kind::ping, true, "p" + std::to_string(m), {}, {}});
+    }
+  }
+  // How the script ends.
+  switch (c.pick(6)) {
+    case 0: case 1: s.peer.push_back({peer_frame::kind::close, true, {}, 1000, "bye"}); break;
+    case 2: s.peer.push_back({peer_frame::kind::close, true, {}, std::nullopt, {}}); break;
+    case 3: s.peer.push_back({peer_frame::kind::close, true, {}, 4001, {}}); break;
+    case 4: s.peer.push_back({peer_frame::kind::raw, true, std::string("\x83\x00", 2), {}, {}}); break;
+    default: break;  // the peer just stops
+  }
+  if (c.pick(4) == 0) s.peer.push_back({peer_frame::kind::text, true, "after the end", {}, {}});
+
+  // The schedule.
+  while (!c.done() && s.schedule.size() < max_generated_steps) {
+    step p;
+    switch (c.pick(16)) {
+      case 0: case 1: p.k = step::kind::read_frames; p.n = 1 + c.pick(3); break;
+      case 2: p.k = step::kind::read_bytes; p.n = 1 + c.pick(7); break;
+      case 3: p.k = step::kind::read_all; break;
+      case 4: p.k = step::kind::eof; break;
+      case 5: p.k = c.pick(3) == 0 ? step::kind::reset : step::kind::eof; break;
+      case 6: case 7: case 8: p.k = step::kind::recv; break;
+      case 9: p.k = step::kind::recv; p.timeout = c.pick(3) * 50; break;
+      case 10: p.k = step::kind::recv_streaming; break;
+      case 11: p.k = step::kind::cancel; break;
+      case 12: p.k = step::kind::close; p.code = c.flip() ? 1000 : 4000; break;
+      case 13: p.k = step::kind::advance; p.n = 10 + 50 * c.pick(4); break;
+      case 14: p.k = c.flip() ? step::kind::stall_writes : step::kind::release_writes; break;
+      default: p.k = step::kind::recv; break;
+    }
+    s.schedule.push_back(p);
+    if (c.pick(5) == 0 && !s.schedule.empty()) s.schedule.back().same_turn_as_next = true;
+  }
+  if (!s.schedule.empty()) s.schedule.back().same_turn_as_next = false;
+  return s;
+}
+
+}  // namespace lastword::scenario

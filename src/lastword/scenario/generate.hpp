@@ -1,0 +1,23 @@
+// lastword/scenario/generate.hpp: any byte string as a scenario.
+//
+// from_bytes() reads bytes as a sequence of choices (options, the peer's
+// messages and how its script ends, then schedule steps) and always returns
+// a valid scenario. It is the input format of the scenario fuzz targets and
+// the generator of the properties: mutating or shrinking the bytes mutates
+// or shrinks the scenario, and every input is meaningful. Missing bytes read
+// as zero, which picks the simplest choice, so shorter inputs give simpler
+// scenarios.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "lastword/scenario/scenario.hpp"
+
+namespace lastword::scenario {
+
+inline constexpr std::size_t max_generated_steps = 24;
+
+scenario from_bytes(std::span<const std::uint8_t> bytes);
+
+}  // namespace lastword::scenario
