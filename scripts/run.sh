@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds the `lastword` command, and
-# runs it. With no arguments it decodes the sample stream of RFC 6455's
-# examples; any arguments go to `lastword` as they are.
+# runs it. With no arguments it runs `lastword check`: the reference against
+# every regression scenario and 10 seconds of random scenarios. Any
+# arguments go to `lastword` as they are (e.g. `check --impl NAME`).
 # usage: bash scripts/run.sh [COMMAND [ARGS]]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -10,6 +11,6 @@ bash scripts/setup.sh
 cmake --preset default >/dev/null
 cmake --build --preset default --target lastword >/dev/null
 if [ $# -eq 0 ]; then
-  set -- decode --hex "$root/corpus/streams/rfc6455_examples.hex"
+  set -- check
 fi
 exec "$root/build/default/lastword" "$@"

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "lastword/cli/check.hpp"
 #include "lastword/cli/decode.hpp"
 #include "lastword/cli/replay.hpp"
 
@@ -12,6 +13,8 @@ constexpr const char* usage =
     "usage: lastword COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
+    "  check [--impl NAME] [--budget SECONDS] [--seed N] [--corpus DIR] [--out DIR]\n"
+    "      hold an implementation to the SPEC: regression scenarios, then random ones\n"
     "  decode [--role client|server] [--hex] [--max-size BYTES] [FILE|-]\n"
     "      print the frames in a received byte stream and how it ends\n"
     "  replay SCENARIO [--impl NAME] [--bytes] [--quiet]\n"
@@ -32,6 +35,7 @@ int main(int argc, char** argv) {
   const std::string command = args.front();
   args.erase(args.begin());
   if (command == "decode") return lastword::cli::run_decode(args, std::cin, std::cout, std::cerr);
+  if (command == "check") return lastword::cli::run_check(args, std::cout, std::cerr);
   if (command == "replay") return lastword::cli::run_replay(args, std::cout, std::cerr);
   if (command == "list") return lastword::cli::run_list(args, std::cout, std::cerr);
   if (command == "help" || command == "--help" || command == "-h") {
