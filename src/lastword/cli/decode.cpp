@@ -7,6 +7,7 @@
 
 #include "lastword/cli/hex.hpp"
 #include "lastword/protocol/connection.hpp"
+#include "lastword/wire/text.hpp"
 
 namespace lastword::cli {
 namespace {
@@ -22,26 +23,7 @@ constexpr const char* decode_usage =
 constexpr std::size_t preview_bytes = 40;
 constexpr std::size_t read_chunk = 64 * 1024;
 
-std::string preview(std::string_view payload) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < payload.size() && i < preview_bytes; ++i) {
-    const auto c = static_cast<unsigned char>(payload[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= 0x20 && c < 0x7F) {
-      out += static_cast<char>(c);
-    } else {
-      static const char digits[] = "0123456789abcdef";
-      out += "\\x";
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  out += '"';
-  if (payload.size() > preview_bytes) out += "...";
-  return out;
-}
+std::string preview(std::string_view payload) { return wire::quoted(payload, preview_bytes); }
 
 void print_frame(std::ostream& out, std::size_t index, const wire::frame& f) {
   out << "frame " << index << ": " << wire::opcode_name(f.op) << " fin=" << (f.fin ? 1 : 0)

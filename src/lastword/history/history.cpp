@@ -3,26 +3,12 @@
 #include <cstdio>
 
 #include "lastword/wire/close.hpp"
+#include "lastword/wire/text.hpp"
 
 namespace lastword::history {
 namespace {
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < 48; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      static const char d[] = "0123456789abcdef";
-      out += "\\x";
-      out += d[c >> 4];
-      out += d[c & 15];
-    }
-  }
-  out += s.size() > 48 ? "\"..." : "\"";
-  return out;
-}
+std::string quote(std::string_view s) { return wire::quoted(s, 48); }
 
 std::string describe_result(const call_result& r) {
   switch (r.k) {

@@ -7,6 +7,7 @@
 #include "lastword/wire/close.hpp"
 #include "lastword/wire/codec.hpp"
 #include "lastword/wire/error.hpp"
+#include "lastword/wire/text.hpp"
 
 namespace lastword::history {
 namespace {
@@ -18,22 +19,7 @@ struct received_message {
   std::size_t step = 0;  // when its final frame was read
 };
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < 40; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      static const char d[] = "0123456789abcdef";
-      out += "\\x";
-      out += d[c >> 4];
-      out += d[c & 15];
-    }
-  }
-  out += s.size() > 40 ? "\"..." : "\"";
-  return out;
-}
+std::string quote(std::string_view s) { return wire::quoted(s); }
 
 bool ok_code(std::uint16_t c) { return c == 1000 || c == 1001 || c == 1005; }
 
