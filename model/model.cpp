@@ -1,0 +1,426 @@
+#include "model/model.hpp"
+
+#include <algorithm>
+
+namespace lastword::model {
+namespace {
+
+enum end_kind : std::uint8_t { end_none, end_close, end_failed, end_eof, end_reset, end_timeout };
+enum call_kind : std::uint8_t { call_none, call_recv, call_recv_timeout, call_streaming };
+
+}  // namespace
+
+std::string_view action_name(action a) noexcept {
+  switch (a) {
+    case action::read_frame: return "read frames 1";
+    case action::read_all: return "read all";
+    case action::eof: return "eof";
+    case action::reset: return "reset";
+    case action::recv: return "recv";
+    case action::recv_zero: return "recv timeout 0";
+    case action::recv_timeout: return "recv timeout 100";
+    case action::streaming: return "recv-streaming";
+    case action::cancel: return "cancel";
+    case action::close: return "close 1000";
+    case action::advance: return "advance 1000";
+  }
+  return "?";
+}
+
+std::string_view flaw_name(flaw f) noexcept {
+  switch (f) {
+    case flaw::none: return "none";
+    case flaw::closed_before_drain: return "closed-before-drain";
+    case flaw::end_clears_queue: return "end-clears-queue";
+    case flaw::zero_timeout_first: return "zero-timeout-first";
+    case flaw::no_timeout_if_paused: return "no-timeout-if-paused";
+    case flaw::cancel_loses_message: return "cancel-loses-message";
+  }
+  return "?";
+}
+
+std::vector<script> scripts_in(const scope& sc) {
+  std::vector<script> out;
+  for (int m = 0; m <= sc.max_messages; ++m) {
+    // Every combination of fragment counts for m messages.
+    std::vector<std::uint8_t> f(static_cast<std::size_t>(m), 1);
+    for (;;) {
+      for (script_end e : sc.ends) out.push_back({f, e});
+      std::size_t i = 0;
+      while (i < f.size() && f[i] == sc.max_fragments) f[i++] = 1;
+      if (i == f.size()) break;
+      ++f[i];
+    }
+  }
+  return out;
+}
+
+std::uint64_t state::pack() const noexcept {
+  std::uint64_t v = script;
+  auto put = [&](std::uint64_t x, int bits) { v = (v << bits) | (x & ((1u << bits) - 1)); };
+  put(offered, 5);
+  put(read, 5);
+  put(consumed, 5);
+  put(delivered, 4);
+  put(taken, 4);
+  put(yielded, 4);
+  put(end, 3);
+  put(call, 2);
+  put(eof, 1);
+  put(reset, 1);
+  put(reader_done, 1);
+  put(closing, 1);
+  put(close_pending, 1);
+  put(timer, 1);
+  put(paused, 1);
+  put(raised, 1);
+  return v;
+}
+
+state state::unpack(std::uint64_t v) noexcept {
+  state s;
+  auto get = [&](int bits) {
+    const auto x = static_cast<std::uint8_t>(v & ((1u << bits) - 1));
+    v >>= bits;
+    return x;
+  };
+  s.raised = get(1);
+  s.paused = get(1);
+  s.timer = get(1);
+  s.close_pending = get(1);
+  s.closing = get(1);
+  s.reader_done = get(1);
+  s.reset = get(1);
+  s.eof = get(1);
+  s.call = get(2);
+  s.end = get(3);
+  s.yielded = get(4);
+  s.taken = get(4);
+  s.delivered = get(4);
+  s.consumed = get(5);
+  s.read = get(5);
+  s.offered = get(5);
+  s.script = static_cast<std::uint8_t>(v);
+  return s;
+}
+
+machine::machine(scope sc, flaw f) : scope_(std::move(sc)), flaw_(f), scripts_(scripts_in(scope_)) {}
+
+std::vector<state> machine::initial_states() const {
+  std::vector<state> out;
+  for (std::size_t i = 0; i < scripts_.size(); ++i) {
+    state s;
+    s.script = static_cast<std::uint8_t>(i);
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::uint8_t machine::frame_count(const state& s) const {
+  const script& sc = scripts_[s.script];
+  std::uint8_t n = 0;
+  for (auto f : sc.fragments) n = static_cast<std::uint8_t>(n + f);
+  return static_cast<std::uint8_t>(n + (sc.end == script_end::none ? 0 : 1));
+}
+
+machine::frame_info machine::frame(const state& s, std::uint8_t i) const {
+  const script& sc = scripts_[s.script];
+  std::uint8_t at = 0;
+  for (std::uint8_t m = 0; m < sc.fragments.size(); ++m) {
+    if (i < at + sc.fragments[m]) return {true, m, i + 1 == at + sc.fragments[m]};
+    at = static_cast<std::uint8_t>(at + sc.fragments[m]);
+  }
+  return {false, 0, true};
+}
+
+std::uint8_t machine::frames_of_message(const state& s, std::uint8_t m) const {
+  return scripts_[s.script].fragments[m];
+}
+
+// Data frames received: read before the end of input (the end frame, if
+// read, is the last frame that counts).
+std::uint8_t machine::data_frames_read(const state& s) const {
+  std::uint8_t n = 0;
+  for (std::uint8_t i = 0; i < s.read; ++i) {
+    if (!frame(s, i).data) break;
+    ++n;
+  }
+  return n;
+}
+
+std::uint8_t machine::complete_messages_read(const state& s) const {
+  std::uint8_t n = 0;
+  for (std::uint8_t i = 0; i < s.read; ++i) {
+    const auto f = frame(s, i);
+    if (!f.data) break;
+    if (f.fin) ++n;
+  }
+  return n;
+}
+
+void machine::read_available(state& s) const {
+  if (s.reader_done) return;
+  // F: no reading above the high-water mark, until the input has ended.
+  if (s.paused && s.end == end_none) return;
+  if (s.read < s.offered) {
+    for (; s.read < s.offered; ++s.read) {
+      if (s.end != end_none) continue;  // discarded after the end of input
+      const auto f = frame(s, s.read);
+      if (f.data) continue;
+      s.end = scripts_[s.script].end == script_end::close ? end_close : end_failed;
+    }
+  }
+  const std::uint8_t queued = static_cast<std::uint8_t>(data_frames_read(s) - s.consumed);
+  if (s.end == end_none && queued > scope_.high) s.paused = true;
+  if (s.end != end_none) s.paused = false;
+  if (s.paused) return;
+  // The transport's end, once everything before it was read.
+  if (s.reset || (s.eof && s.read == s.offered)) {
+    s.reader_done = true;
+    if (s.end == end_none) {
+      s.end = s.reset ? end_reset : end_eof;
+      if (flaw_ == flaw::end_clears_queue) s.consumed = data_frames_read(s);
+    }
+  }
+}
+
+// Lets the pending call progress; true if anything changed.
+bool machine::consumer_progress(state& s, std::vector<outcome>& out) const {
+  const std::uint8_t complete = complete_messages_read(s);
+  if (s.call == call_recv || s.call == call_recv_timeout) {
+    if (flaw_ == flaw::closed_before_drain && s.end != end_none) {
+      out.push_back({outcome::kind::closed});
+      s.raised = true;
+      s.call = call_none;
+      return true;
+    }
+    if (complete > s.delivered && s.consumed + frames_of_message(s, s.delivered) <= data_frames_read(s)) {
+      out.push_back({outcome::kind::message, s.delivered});
+      s.consumed = static_cast<std::uint8_t>(s.consumed + frames_of_message(s, s.delivered));
+      ++s.delivered;
+      s.call = call_none;
+      return true;
+    }
+    if (s.end != end_none) {
+      out.push_back({outcome::kind::closed});
+      s.raised = true;
+      s.call = call_none;
+      return true;
+    }
+    return false;
+  }
+  if (s.call == call_streaming) {
+    bool changed = false;
+    while (s.consumed < data_frames_read(s)) {
+      const auto f = frame(s, s.consumed);
+      out.push_back({outcome::kind::fragment, f.message});
+      ++s.consumed;
+      ++s.taken;
+      changed = true;
+      if (f.fin) {
+        out.push_back({outcome::kind::message, f.message});
+        ++s.delivered;
+        s.taken = 0;
+        s.call = call_none;
+        return true;
+      }
+    }
+    if (s.end != end_none) {
+      // P: the fragments received were returned; the message never ends.
+      out.push_back({outcome::kind::closed});
+      s.raised = true;
+      s.yielded = static_cast<std::uint8_t>(s.yielded + s.taken);
+      s.taken = 0;
+      s.call = call_none;
+      return true;
+    }
+    return changed;
+  }
+  return false;
+}
+
+void machine::settle(state& s, std::vector<outcome>& out) const {
+  for (;;) {
+    const std::uint64_t before = s.pack();
+    read_available(s);
+    consumer_progress(s, out);
+    const std::uint8_t queued = static_cast<std::uint8_t>(data_frames_read(s) - s.consumed);
+    if (s.paused && queued <= scope_.low) s.paused = false;  // F: resume at the low mark
+    // L: the close timer runs while the closing handshake waits for the peer.
+    const bool close_expected = s.closing || s.end == end_close || s.end == end_failed;
+    if (!s.timer && !s.reader_done && close_expected && !(flaw_ == flaw::no_timeout_if_paused && s.paused))
+      s.timer = true;
+    if (s.close_pending && s.reader_done) {
+      out.push_back({outcome::kind::close_returned});
+      s.close_pending = false;
+    }
+    if (s.pack() == before) return;
+  }
+}
+
+bool machine::step(const state& s0, action a, state& s, std::vector<outcome>& out,
+                   std::optional<violation>& tv) const {
+  s = s0;
+  out.clear();
+  tv.reset();
+  const std::uint8_t frames = frame_count(s);
+  const bool transport_open = !s.eof && !s.reset;
+  switch (a) {
+    case action::read_frame:
+      if (s.offered >= frames || !transport_open) return false;
+      ++s.offered;
+      break;
+    case action::read_all:
+      if (s.offered + 1 >= frames || !transport_open) return false;  // read_frame covers one
+      s.offered = frames;
+      break;
+    case action::eof:
+      if (!transport_open) return false;
+      s.eof = true;
+      break;
+    case action::reset:
+      if (!transport_open) return false;
+      s.reset = true;
+      s.offered = s.read;  // unread bytes are lost
+      break;
+    case action::recv:
+    case action::recv_zero:
+    case action::recv_timeout:
+    case action::streaming: {
+      if (s.call != call_none) {
+        out.push_back({outcome::kind::busy});  // K: fails at once, changes nothing
+        return true;
+      }
+      if (a == action::recv_zero) {
+        const bool ready = complete_messages_read(s) > s.delivered;
+        if (flaw_ == flaw::zero_timeout_first) {
+          out.push_back({outcome::kind::timeout});
+        } else {
+          s.call = call_recv;
+          if (!consumer_progress(s, out)) {
+            s.call = call_none;
+            out.push_back({outcome::kind::timeout});
+          }
+        }
+        // T: a timeout only when no complete message was queued.
+        if (ready && !out.empty() && out.front().k == outcome::kind::timeout)
+          tv = violation{'T', "recv with a zero timeout reported a timeout although a message was complete"};
+        break;
+      }
+      s.call = a == action::streaming ? call_streaming : a == action::recv_timeout ? call_recv_timeout : call_recv;
+      break;
+    }
+    case action::cancel:
+      if (s.call == call_none) return false;
+      out.push_back({outcome::kind::cancelled});
+      // X: fragments taken by a cancelled streaming call go back.
+      if (flaw_ != flaw::cancel_loses_message) s.consumed = static_cast<std::uint8_t>(s.consumed - s.taken);
+      s.taken = 0;
+      s.call = call_none;
+      break;
+    case action::close:
+      if (s.closing || s.close_pending) return false;
+      s.close_pending = true;
+      // The close frame goes out only while our side is open; after the
+      // peer's close or a failure, close() just waits for the end.
+      if (s.end == end_none) s.closing = true;
+      break;
+    case action::advance:
+      if (s.call != call_recv_timeout && !(s.timer && !s.reader_done)) return false;
+      if (s.call == call_recv_timeout) {
+        out.push_back({outcome::kind::timeout});
+        s.call = call_none;
+      }
+      if (s.timer && !s.reader_done) {
+        // The close timeout: give up on the peer.
+        s.reader_done = true;
+        s.paused = false;
+        if (s.end == end_none) {
+          s.end = end_timeout;
+          if (flaw_ == flaw::end_clears_queue) s.consumed = data_frames_read(s);
+        }
+      }
+      break;
+  }
+  settle(s, out);
+  return true;
+}
+
+std::optional<violation> machine::invariants(const state& s) const {
+  const std::uint8_t received = data_frames_read(s);
+  const std::uint8_t complete = complete_messages_read(s);
+  std::uint8_t delivered_frames = 0;
+  for (std::uint8_t m = 0; m < s.delivered && m < scripts_[s.script].fragments.size(); ++m)
+    delivered_frames = static_cast<std::uint8_t>(delivered_frames + frames_of_message(s, m));
+  // D: every received data frame is queued, taken by the pending stream,
+  // or part of a delivered message, exactly once.
+  if (s.consumed != delivered_frames + s.taken + s.yielded || s.consumed > received)
+    return violation{'D', "received data frames are lost or duplicated (" + std::to_string(s.consumed) +
+                              " consumed, " + std::to_string(delivered_frames) + " delivered, " +
+                              std::to_string(s.taken) + " in a stream, " + std::to_string(s.yielded) +
+                              " yielded before ConnectionClosed)"};
+  if (s.delivered > complete) return violation{'D', "a message was returned before it was received"};
+  // D: ConnectionClosed only after every received message was returned.
+  if (s.raised && s.delivered < complete)
+    return violation{'D', "ConnectionClosed was raised with " + std::to_string(complete - s.delivered) +
+                              " received message(s) not returned"};
+  // P: fragments in flight belong to a pending streaming call.
+  if (s.taken > 0 && s.call != call_streaming) return violation{'P', "fragments taken outside a streaming call"};
+  // F: paused only above the low mark and before the end of input; never
+  // stalled with bytes to read below it.
+  const std::uint8_t queued = static_cast<std::uint8_t>(received - s.consumed);
+  if (s.paused && (s.end != end_none || queued <= scope_.low))
+    return violation{'F', "reading is paused with " + std::to_string(queued) + " frames queued"};
+  if (!s.paused && !s.reader_done && s.end == end_none && s.read < s.offered)
+    return violation{'F', "offered frames are not read although reading is not paused"};
+  // L: a waiting call whose result is known must have completed.
+  if ((s.call == call_recv || s.call == call_recv_timeout) && (s.end != end_none || complete > s.delivered))
+    return violation{'L', "recv() still waits although it could complete"};
+  if (s.call == call_streaming && (s.end != end_none || s.consumed < received))
+    return violation{'L', "recv_streaming() still waits although it could progress"};
+  // L: close() always has a timeout.
+  if (s.close_pending && !s.reader_done && !s.timer)
+    return violation{'L', "close() can wait forever: no close timeout is running"};
+  return std::nullopt;
+}
+
+scenario::scenario machine::to_scenario(const state& initial, const std::vector<action>& path) const {
+  scenario::scenario out;
+  out.role = wire::role::client;
+  out.opts.high = scope_.high;
+  out.opts.low = scope_.low;
+  out.opts.close_timeout_ms = 500;
+  const script& sc = scripts_[initial.script];
+  for (std::size_t m = 0; m < sc.fragments.size(); ++m) {
+    for (std::uint8_t f = 0; f < sc.fragments[m]; ++f) {
+      scenario::peer_frame pf;
+      pf.k = f == 0 ? scenario::peer_frame::kind::text : scenario::peer_frame::kind::continuation;
+      pf.fin = f + 1 == sc.fragments[m];
+      pf.payload = "m" + std::to_string(m) + "f" + std::to_string(f);
+      out.peer.push_back(pf);
+    }
+  }
+  if (sc.end == script_end::close) out.peer.push_back({scenario::peer_frame::kind::close, true, {}, 1000, {}});
+  if (sc.end == script_end::bad_frame)
+    out.peer.push_back({scenario::peer_frame::kind::raw, true, std::string("\x83\x00", 2), {}, {}});
+  for (action a : path) {
+    scenario::step p;
+    switch (a) {
+      case action::read_frame: p.k = scenario::step::kind::read_frames; p.n = 1; break;
+      case action::read_all: p.k = scenario::step::kind::read_all; break;
+      case action::eof: p.k = scenario::step::kind::eof; break;
+      case action::reset: p.k = scenario::step::kind::reset; break;
+      case action::recv: p.k = scenario::step::kind::recv; break;
+      case action::recv_zero: p.k = scenario::step::kind::recv; p.timeout = 0; break;
+      case action::recv_timeout: p.k = scenario::step::kind::recv; p.timeout = 100; break;
+      case action::streaming: p.k = scenario::step::kind::recv_streaming; break;
+      case action::cancel: p.k = scenario::step::kind::cancel; break;
+      case action::close: p.k = scenario::step::kind::close; p.code = 1000; break;
+      case action::advance: p.k = scenario::step::kind::advance; p.n = 1000; break;
+    }
+    out.schedule.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace lastword::model

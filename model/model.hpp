@@ -1,0 +1,153 @@
+// model/model.hpp: the delivery contract of SPEC.md as a state machine.
+//
+// The formal model, written from the SPEC and never from the reference
+// implementation. It speaks the scenario vocabulary at frame granularity:
+// a peer script (data messages split in fragments, then how the script
+// ends) and actions that are scenario steps (read the next frame or all,
+// EOF, reset, recv with and without a zero timeout, recv-streaming, cancel,
+// close, advance time past every timeout). After each action the model
+// settles, as a real system does when nothing external happens: the reader
+// reads what it may, the pending consumer call completes if it can.
+//
+// A state is small and packed into 64 bits; every invariant of the SPEC
+// that is a property of states is a named predicate (invariants()), and the
+// properties of transitions (T: zero timeout, X: cancellation) are checked
+// in step(). Deliberately broken specs (model::flaw) exist to show that the
+// checker rejects them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lastword/scenario/scenario.hpp"
+
+namespace lastword::model {
+
+// How a peer script ends.
+enum class script_end : std::uint8_t { close, bad_frame, none };
+
+struct script {
+  std::vector<std::uint8_t> fragments;  // fragments of each data message
+  script_end end = script_end::close;
+};
+
+enum class action : std::uint8_t {
+  read_frame,   // the next peer frame, in one read
+  read_all,     // every frame not offered yet, in one read
+  eof,          // the transport ends after what was offered
+  reset,        // the transport is reset: unread bytes are lost
+  recv,         // recv() without a timeout
+  recv_zero,    // recv() with a zero timeout
+  recv_timeout, // recv() with a timeout that `advance` expires
+  streaming,    // recv_streaming() of one message
+  cancel,       // cancel the pending consumer call
+  close,        // the application's close(1000)
+  advance,      // time passes beyond every timeout
+};
+inline constexpr int action_count = 11;
+std::string_view action_name(action a) noexcept;
+
+// Deliberate mistakes, each a known way to break the contract (the
+// regression catalog's classes). The correct model has none.
+enum class flaw : std::uint8_t {
+  none,
+  closed_before_drain,   // recv asks "ended?" before "anything queued?"
+  end_clears_queue,      // a lost connection empties the queue
+  zero_timeout_first,    // a zero timeout is checked before the queue
+  no_timeout_if_paused,  // close() waits without a timeout while paused
+  cancel_loses_message,  // a cancelled streaming call drops its fragments
+};
+std::string_view flaw_name(flaw f) noexcept;
+
+struct scope {
+  int max_messages = 2;   // scripts with 0..max_messages data messages
+  int max_fragments = 2;  // each with 1..max_fragments fragments
+  std::vector<script_end> ends{script_end::close, script_end::bad_frame, script_end::none};
+  std::vector<action> actions{action::read_frame, action::read_all, action::eof,    action::reset,
+                              action::recv,       action::recv_zero, action::recv_timeout,
+                              action::streaming,  action::cancel,   action::close,  action::advance};
+  std::size_t high = 1, low = 0;  // flow control marks, in frames
+  int depth = 6;                  // actions per path
+};
+
+std::vector<script> scripts_in(const scope& s);
+
+// The abstract state. Counters are small: a scope keeps them under 16.
+struct state {
+  std::uint8_t script = 0;
+  std::uint8_t offered = 0;    // peer frames offered to the transport
+  std::uint8_t read = 0;       // peer frames the reader has read
+  std::uint8_t consumed = 0;   // data frames handed to the consumer
+  std::uint8_t delivered = 0;  // whole messages returned (recv or a finished stream)
+  std::uint8_t taken = 0;      // fragments taken by the pending streaming call
+  std::uint8_t yielded = 0;    // fragments a stream returned before it raised (P)
+  std::uint8_t end = 0;        // 0 none, 1 close frame, 2 failed, 3 EOF, 4 reset, 5 close timeout
+  std::uint8_t call = 0;       // 0 none, 1 recv, 2 recv with timeout, 3 streaming
+  bool eof = false, reset = false;
+  bool reader_done = false;
+  bool closing = false;        // the application sent its close frame
+  bool close_pending = false;  // close() has not returned
+  bool timer = false;          // the close timer is armed
+  bool paused = false;
+  bool raised = false;         // a call returned ConnectionClosed
+
+  std::uint64_t pack() const noexcept;
+  static state unpack(std::uint64_t v) noexcept;
+  friend bool operator==(const state&, const state&) = default;
+};
+
+// What a consumer call returned in a step.
+struct outcome {
+  enum class kind : std::uint8_t { message, fragment, closed, timeout, cancelled, busy, close_returned };
+  kind k;
+  std::uint8_t index = 0;  // message index (message, fragment)
+};
+
+struct violation {
+  char invariant;
+  std::string what;
+};
+
+class machine {
+ public:
+  machine(scope sc, flaw f = flaw::none);
+
+  const scope& bounds() const noexcept { return scope_; }
+  const std::vector<script>& scripts() const noexcept { return scripts_; }
+  std::vector<state> initial_states() const;
+
+  // Applies `a` and settles. Returns false when `a` is not enabled (it would
+  // change nothing: e.g. read with nothing left to offer).
+  bool step(const state& s, action a, state& next, std::vector<outcome>& out,
+            std::optional<violation>& transition_violation) const;
+
+  // Every state invariant (D, P, F, L, K) that `s` breaks.
+  std::optional<violation> invariants(const state& s) const;
+
+  // The path as a scenario that `lastword replay` accepts.
+  scenario::scenario to_scenario(const state& initial, const std::vector<action>& path) const;
+
+ private:
+  // Frame i of the script: data (message, fin) or the end frame.
+  struct frame_info {
+    bool data;
+    std::uint8_t message;
+    bool fin;
+  };
+  frame_info frame(const state& s, std::uint8_t i) const;
+  std::uint8_t frame_count(const state& s) const;
+  std::uint8_t data_frames_read(const state& s) const;      // before the end of input
+  std::uint8_t complete_messages_read(const state& s) const;
+  std::uint8_t frames_of_message(const state& s, std::uint8_t m) const;
+  void settle(state& s, std::vector<outcome>& out) const;
+  void read_available(state& s) const;
+  bool consumer_progress(state& s, std::vector<outcome>& out) const;
+
+  scope scope_;
+  flaw flaw_;
+  std::vector<script> scripts_;
+};
+
+}  // namespace lastword::model
