@@ -47,30 +47,26 @@ exploration explore(const machine& m) {
     }
   }
   std::size_t level_begin = 0;
-  std::vector<outcome> out;
-  std::optional<violation> tv;
-  state next;
   for (int depth = 0; depth < m.bounds().depth && level_begin < nodes.size(); ++depth) {
     const std::size_t level_end = nodes.size();
     for (std::size_t i = level_begin; i < level_end; ++i) {
       const state s = state::unpack(nodes[i].packed);
       for (action a : m.bounds().actions) {
-        if (!m.step(s, a, next, out, tv)) continue;
-        ++r.transitions;
-        const std::uint64_t packed = next.pack();
-        auto [it, fresh] = visited.emplace(packed, static_cast<std::uint32_t>(nodes.size()));
-        if (!fresh && !tv) continue;
-        const auto j = fresh ? static_cast<std::uint32_t>(nodes.size()) : it->second;
-        if (fresh) nodes.push_back({packed, static_cast<std::uint32_t>(i), a});
-        std::optional<violation> v = tv ? tv : m.invariants(next);
-        if (v) {
-          // A transition violation is reported on the path through this edge.
-          r.found = path_to(static_cast<std::uint32_t>(i));
-          r.found->path.push_back(a);
-          r.found->v = *v;
-          r.depth = depth + 1;
-          (void)j;
-          return finish();
+        for (auto& x : m.steps(s, a)) {
+          ++r.transitions;
+          const std::uint64_t packed = x.next.pack();
+          const bool fresh = visited.emplace(packed, static_cast<std::uint32_t>(nodes.size())).second;
+          if (fresh) nodes.push_back({packed, static_cast<std::uint32_t>(i), a});
+          if (!fresh && !x.transition_violation) continue;
+          const std::optional<violation> v = x.transition_violation ? x.transition_violation : m.invariants(x.next);
+          if (v) {
+            // Reported on the path through this edge.
+            r.found = path_to(static_cast<std::uint32_t>(i));
+            r.found->path.push_back(a);
+            r.found->v = *v;
+            r.depth = depth + 1;
+            return finish();
+          }
         }
       }
     }

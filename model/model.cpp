@@ -23,6 +23,8 @@ std::string_view action_name(action a) noexcept {
     case action::cancel: return "cancel";
     case action::close: return "close 1000";
     case action::advance: return "advance 1000";
+    case action::read_frame_and_advance: return "read frames 1; advance 1000";
+    case action::read_all_and_eof: return "read all; eof";
   }
   return "?";
 }
@@ -127,10 +129,11 @@ machine::frame_info machine::frame(const state& s, std::uint8_t i) const {
   const script& sc = scripts_[s.script];
   std::uint8_t at = 0;
   for (std::uint8_t m = 0; m < sc.fragments.size(); ++m) {
-    if (i < at + sc.fragments[m]) return {true, m, i + 1 == at + sc.fragments[m]};
+    if (i < at + sc.fragments[m])
+      return {true, m, i + 1 == at + sc.fragments[m], static_cast<std::uint8_t>(i - at)};
     at = static_cast<std::uint8_t>(at + sc.fragments[m]);
   }
-  return {false, 0, true};
+  return {false, 0, true, 0};
 }
 
 std::uint8_t machine::frames_of_message(const state& s, std::uint8_t m) const {
@@ -163,15 +166,19 @@ void machine::read_available(state& s) const {
   // F: no reading above the high-water mark, until the input has ended.
   if (s.paused && s.end == end_none) return;
   if (s.read < s.offered) {
+    // One read takes everything offered.
     for (; s.read < s.offered; ++s.read) {
       if (s.end != end_none) continue;  // discarded after the end of input
       const auto f = frame(s, s.read);
       if (f.data) continue;
       s.end = scripts_[s.script].end == script_end::close ? end_close : end_failed;
     }
+    // The reader decides whether to read again after each read: a read
+    // already waiting is not taken back when the queue grows otherwise
+    // (a cancelled stream giving its fragments back).
+    const std::uint8_t queued = static_cast<std::uint8_t>(data_frames_read(s) - s.consumed);
+    if (s.end == end_none && queued > scope_.high) s.paused = true;
   }
-  const std::uint8_t queued = static_cast<std::uint8_t>(data_frames_read(s) - s.consumed);
-  if (s.end == end_none && queued > scope_.high) s.paused = true;
   if (s.end != end_none) s.paused = false;
   if (s.paused) return;
   // The transport's end, once everything before it was read.
@@ -213,12 +220,12 @@ bool machine::consumer_progress(state& s, std::vector<outcome>& out) const {
     bool changed = false;
     while (s.consumed < data_frames_read(s)) {
       const auto f = frame(s, s.consumed);
-      out.push_back({outcome::kind::fragment, f.message});
+      out.push_back({outcome::kind::fragment, f.message, f.fragment});
       ++s.consumed;
       ++s.taken;
       changed = true;
       if (f.fin) {
-        out.push_back({outcome::kind::message, f.message});
+        out.push_back({outcome::kind::stream_end, f.message});
         ++s.delivered;
         s.taken = 0;
         s.call = call_none;
@@ -237,6 +244,23 @@ bool machine::consumer_progress(state& s, std::vector<outcome>& out) const {
     return changed;
   }
   return false;
+}
+
+void machine::fire(state& s, std::vector<outcome>& out, bool recv_timer, bool close_timer) const {
+  if (recv_timer && s.call == call_recv_timeout) {
+    // X: a timed-out recv took nothing.
+    out.push_back({outcome::kind::timeout});
+    s.call = call_none;
+  }
+  if (close_timer && s.timer && !s.reader_done) {
+    // The close timeout: give up on the peer.
+    s.reader_done = true;
+    s.paused = false;
+    if (s.end == end_none) {
+      s.end = end_timeout;
+      if (flaw_ == flaw::end_clears_queue) s.consumed = data_frames_read(s);
+    }
+  }
 }
 
 void machine::settle(state& s, std::vector<outcome>& out) const {
@@ -258,11 +282,41 @@ void machine::settle(state& s, std::vector<outcome>& out) const {
   }
 }
 
-bool machine::step(const state& s0, action a, state& s, std::vector<outcome>& out,
-                   std::optional<violation>& tv) const {
-  s = s0;
-  out.clear();
-  tv.reset();
+std::vector<successor> machine::steps(const state& s0, action a) const {
+  std::vector<successor> out;
+  if (a == action::read_all_and_eof) {
+    // Nothing in between can tell the two apart: one successor.
+    successor x{s0, {}, {}};
+    if (x.next.eof || x.next.reset || x.next.offered >= frame_count(x.next)) return out;
+    x.next.offered = frame_count(x.next);
+    x.next.eof = true;
+    settle(x.next, x.outcomes);
+    out.push_back(std::move(x));
+    return out;
+  }
+  if (a != action::read_frame_and_advance) {
+    successor x{s0, {}, {}};
+    if (apply(x.next, a, x.outcomes, x.transition_violation)) out.push_back(std::move(x));
+    return out;
+  }
+  // The frame's read and the expired timers are ready in the same turn:
+  // either may be handled first. Without a timer to expire it is read_frame.
+  if (s0.call != 2 && !(s0.timer && !s0.reader_done)) return out;
+  // Time jumps at the start of the turn: only the timers running then
+  // expire, not one the read starts.
+  const bool recv_timer = s0.call == 2, close_timer = s0.timer && !s0.reader_done;
+  successor read_first{s0, {}, {}}, time_first{s0, {}, {}};
+  if (!apply(read_first.next, action::read_frame, read_first.outcomes, read_first.transition_violation)) return out;
+  fire(read_first.next, read_first.outcomes, recv_timer, close_timer);
+  settle(read_first.next, read_first.outcomes);
+  out.push_back(read_first);
+  apply(time_first.next, action::advance, time_first.outcomes, time_first.transition_violation);
+  apply(time_first.next, action::read_frame, time_first.outcomes, time_first.transition_violation);
+  if (!(time_first.next == read_first.next)) out.push_back(std::move(time_first));
+  return out;
+}
+
+bool machine::apply(state& s, action a, std::vector<outcome>& out, std::optional<violation>& tv) const {
   const std::uint8_t frames = frame_count(s);
   const bool transport_open = !s.eof && !s.reset;
   switch (a) {
@@ -327,19 +381,7 @@ bool machine::step(const state& s0, action a, state& s, std::vector<outcome>& ou
       break;
     case action::advance:
       if (s.call != call_recv_timeout && !(s.timer && !s.reader_done)) return false;
-      if (s.call == call_recv_timeout) {
-        out.push_back({outcome::kind::timeout});
-        s.call = call_none;
-      }
-      if (s.timer && !s.reader_done) {
-        // The close timeout: give up on the peer.
-        s.reader_done = true;
-        s.paused = false;
-        if (s.end == end_none) {
-          s.end = end_timeout;
-          if (flaw_ == flaw::end_clears_queue) s.consumed = data_frames_read(s);
-        }
-      }
+      fire(s, out, true, true);
       break;
   }
   settle(s, out);
@@ -417,6 +459,24 @@ scenario::scenario machine::to_scenario(const state& initial, const std::vector<
       case action::cancel: p.k = scenario::step::kind::cancel; break;
       case action::close: p.k = scenario::step::kind::close; p.code = 1000; break;
       case action::advance: p.k = scenario::step::kind::advance; p.n = 1000; break;
+      case action::read_frame_and_advance: {
+        scenario::step r;
+        r.k = scenario::step::kind::read_frames;
+        r.n = 1;
+        r.same_turn_as_next = true;
+        out.schedule.push_back(r);
+        p.k = scenario::step::kind::advance;
+        p.n = 1000;
+        break;
+      }
+      case action::read_all_and_eof: {
+        scenario::step r;
+        r.k = scenario::step::kind::read_all;
+        r.same_turn_as_next = true;
+        out.schedule.push_back(r);
+        p.k = scenario::step::kind::eof;
+        break;
+      }
     }
     out.schedule.push_back(p);
   }

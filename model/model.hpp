@@ -45,8 +45,10 @@ enum class action : std::uint8_t {
   cancel,       // cancel the pending consumer call
   close,        // the application's close(1000)
   advance,      // time passes beyond every timeout
+  read_frame_and_advance,  // the next frame and the timeouts, in one turn
+  read_all_and_eof,        // every frame left and EOF, in one turn
 };
-inline constexpr int action_count = 11;
+inline constexpr int action_count = 13;
 std::string_view action_name(action a) noexcept;
 
 // Deliberate mistakes, each a known way to break the contract (the
@@ -65,9 +67,11 @@ struct scope {
   int max_messages = 2;   // scripts with 0..max_messages data messages
   int max_fragments = 2;  // each with 1..max_fragments fragments
   std::vector<script_end> ends{script_end::close, script_end::bad_frame, script_end::none};
-  std::vector<action> actions{action::read_frame, action::read_all, action::eof,    action::reset,
-                              action::recv,       action::recv_zero, action::recv_timeout,
-                              action::streaming,  action::cancel,   action::close,  action::advance};
+  std::vector<action> actions{action::read_frame, action::read_all,     action::eof,
+                              action::reset,      action::recv,         action::recv_zero,
+                              action::recv_timeout, action::streaming,  action::cancel,
+                              action::close,      action::advance,      action::read_frame_and_advance,
+                              action::read_all_and_eof};
   std::size_t high = 1, low = 0;  // flow control marks, in frames
   int depth = 6;                  // actions per path
 };
@@ -100,14 +104,30 @@ struct state {
 
 // What a consumer call returned in a step.
 struct outcome {
-  enum class kind : std::uint8_t { message, fragment, closed, timeout, cancelled, busy, close_returned };
+  enum class kind : std::uint8_t {
+    message,         // recv returned message `index`
+    fragment,        // a stream yielded fragment `fragment` of message `index`
+    stream_end,      // a stream returned after the final fragment
+    closed,          // a recv or stream raised ConnectionClosed
+    timeout, cancelled, busy,
+    close_returned,  // close() returned
+  };
   kind k;
-  std::uint8_t index = 0;  // message index (message, fragment)
+  std::uint8_t index = 0;
+  std::uint8_t fragment = 0;
 };
 
 struct violation {
   char invariant;
   std::string what;
+};
+
+// One way an action can go. Most actions have one; events that happen in
+// the same turn (read_frame_and_advance) may happen in either order.
+struct successor {
+  state next;
+  std::vector<outcome> outcomes;
+  std::optional<violation> transition_violation;  // T and X: properties of the step
 };
 
 class machine {
@@ -118,10 +138,9 @@ class machine {
   const std::vector<script>& scripts() const noexcept { return scripts_; }
   std::vector<state> initial_states() const;
 
-  // Applies `a` and settles. Returns false when `a` is not enabled (it would
-  // change nothing: e.g. read with nothing left to offer).
-  bool step(const state& s, action a, state& next, std::vector<outcome>& out,
-            std::optional<violation>& transition_violation) const;
+  // Every way `a` can go from `s`, each settled; empty when `a` is not
+  // enabled (e.g. read with nothing left to offer).
+  std::vector<successor> steps(const state& s, action a) const;
 
   // Every state invariant (D, P, F, L, K) that `s` breaks.
   std::optional<violation> invariants(const state& s) const;
@@ -135,6 +154,7 @@ class machine {
     bool data;
     std::uint8_t message;
     bool fin;
+    std::uint8_t fragment;
   };
   frame_info frame(const state& s, std::uint8_t i) const;
   std::uint8_t frame_count(const state& s) const;
@@ -142,6 +162,8 @@ class machine {
   std::uint8_t complete_messages_read(const state& s) const;
   std::uint8_t frames_of_message(const state& s, std::uint8_t m) const;
   void settle(state& s, std::vector<outcome>& out) const;
+  void fire(state& s, std::vector<outcome>& out, bool recv_timer, bool close_timer) const;
+  bool apply(state& s, action a, std::vector<outcome>& out, std::optional<violation>& tv) const;
   void read_available(state& s) const;
   bool consumer_progress(state& s, std::vector<outcome>& out) const;
 

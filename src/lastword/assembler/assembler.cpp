@@ -79,7 +79,11 @@ get_status message_assembler::get_fragment(fragment& out) {
     update_pause();
     return get_status::ready;
   }
-  return ended_ ? get_status::end_of_stream : get_status::would_block;
+  if (!ended_) return get_status::would_block;
+  // P: the fragments yielded were the message's last; they are delivered,
+  // not given back.
+  taken_.clear();
+  return get_status::end_of_stream;
 }
 
 void message_assembler::put_back() noexcept {

@@ -72,6 +72,11 @@ TEST(Assembler, StreamingYieldsReceivedFragmentsThenTheEnd) {
   ASSERT_EQ(a.get_fragment(f), get_status::ready);
   EXPECT_EQ(f, (fragment{true, false, "tial"}));
   EXPECT_EQ(a.get_fragment(f), get_status::end_of_stream);
+  // The fragments were delivered: a later consumer sees only the end.
+  a.put_back();
+  EXPECT_EQ(a.get_fragment(f), get_status::end_of_stream);
+  message m;
+  EXPECT_EQ(a.get(m), get_status::end_of_stream);
 }
 
 TEST(Assembler, PutBackReturnsTakenFragmentsToTheFront) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "lastword/cli/explore.hpp"
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/scenario/generate.hpp"
@@ -139,7 +140,21 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::map<char, std::string> first_violation;  // invariant -> where it was found
   out << "lastword check --impl " << o.impl << " --seed " << o.seed << " --budget " << o.budget << "\n\n";
 
-  // 1. The regression corpus.
+  // 1. Exhaustive: every interleaving of the default scope, against the model.
+  const model::machine machine(default_scope());
+  const auto explored = explore::explore_impl(machine, o.impl);
+  std::string explored_file;
+  if (explored.found) {
+    fs::create_directories(o.out, ec);
+    explored_file = (fs::path(o.out) / (o.impl + "-explore.scenario")).string();
+    std::ofstream(explored_file) << "# shortest counterexample found by: lastword check --impl " << o.impl << "\n# "
+                                 << explored.found->what << '\n'
+                                 << scenario::print(explored.found->counterexample);
+    first_violation.try_emplace(explored.found->invariant, "lastword replay " + explored_file + " --impl " + o.impl +
+                                                               "   # " + explored.found->what);
+  }
+
+  // 2. The regression corpus.
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(o.corpus))
     if (e.path().extension() == ".scenario") files.push_back(e.path());
@@ -160,7 +175,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   const double corpus_seconds = std::chrono::duration<double>(clock_type::now() - corpus_start).count();
 
-  // 2. Random scenarios for the budget, until the first violation.
+  // 3. Random scenarios for the budget, until the first violation.
   std::mt19937_64 rng(o.seed);
   std::uint64_t runs = 0;
   const auto start = clock_type::now();
@@ -192,7 +207,8 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     const auto it = first_violation.find(inv);
     out << "    " << inv << "      " << (it == first_violation.end() ? "held" : "VIOLATED: " + it->second) << '\n';
   }
-  out << "\nfigures: " << files.size() << " regression scenarios in " << corpus_seconds << " s; " << runs
+  out << "\nfigures: exhaustive: " << figures(explored) << (explored.found ? " (stopped at the first violation)" : "")
+      << "\n         " << files.size() << " regression scenarios in " << corpus_seconds << " s; " << runs
       << " random scenarios in " << seconds << " s (" << (seconds > 0 ? static_cast<double>(runs) / seconds : 0)
       << " per second), seed " << o.seed << '\n';
   if (!counterexample.empty()) out << "counterexample: " << counterexample << '\n';

@@ -5,6 +5,7 @@
 
 #include "lastword/cli/check.hpp"
 #include "lastword/cli/decode.hpp"
+#include "lastword/cli/explore.hpp"
 #include "lastword/cli/replay.hpp"
 
 namespace {
@@ -17,6 +18,9 @@ constexpr const char* usage =
     "      hold an implementation to the SPEC: regression scenarios, then random ones\n"
     "  decode [--role client|server] [--hex] [--max-size BYTES] [FILE|-]\n"
     "      print the frames in a received byte stream and how it ends\n"
+    "  explore [--impl NAME|all|none] [--messages N] [--fragments N] [--depth N] [--high N] [--low N]\n"
+    "          [--json FILE] [--out DIR]\n"
+    "      model-check the contract, and implementations against it, within a scope\n"
     "  replay SCENARIO [--impl NAME] [--bytes] [--quiet]\n"
     "      run a scenario in the simulation: timeline and verdict\n"
     "  list\n"
@@ -36,6 +40,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "decode") return lastword::cli::run_decode(args, std::cin, std::cout, std::cerr);
   if (command == "check") return lastword::cli::run_check(args, std::cout, std::cerr);
+  if (command == "explore") return lastword::cli::run_explore(args, std::cout, std::cerr);
   if (command == "replay") return lastword::cli::run_replay(args, std::cout, std::cerr);
   if (command == "list") return lastword::cli::run_list(args, std::cout, std::cerr);
   if (command == "help" || command == "--help" || command == "-h") {

@@ -123,6 +123,7 @@ struct call_state {
   bool busy_expected = false;      // K: another consumer call was already waiting
   bool busy_allowed = false;       // K: another consumer call had started
   bool message_was_ready = false;  // T: a received message awaited delivery
+  bool end_was_known = false;      // L: the input had ended, nothing was left
   std::string fragments;
   std::size_t fragment_frames = 0;
   bool text = true;
@@ -233,6 +234,11 @@ class judge_run {
       // message must be returned by a zero-timeout recv.
       if (c.timeout && *c.timeout == 0 && !c.busy_allowed && delivered_ < in_.messages().size())
         c.message_was_ready = true;
+      // L: once the input ended (in an earlier turn) and every message was
+      // returned, a new call raises ConnectionClosed at once.
+      if (!c.busy_allowed && in_.ended() && turn_of(in_.end_step()) < turn_of(e.step) &&
+          delivered_ == in_.messages().size())
+        c.end_was_known = true;
     }
     calls_[e.call] = c;
   }
@@ -267,6 +273,10 @@ class judge_run {
       if (!c.busy_allowed) flag('K', e.step, who + " failed with a concurrency error although no other consumer call was pending");
       return;
     }
+    // D: after ConnectionClosed no message is left to return.
+    if (raised_ && c.what == call_kind::recv && r.k == call_result::kind::message)
+      flag('D', e.step, who + " returned a message after a call had raised ConnectionClosed");
+    if (r.k == call_result::kind::closed && c.what != call_kind::close) raised_ = true;
     switch (r.k) {
       case call_result::kind::message:
         if (c.what == call_kind::recv_streaming) {
@@ -292,6 +302,9 @@ class judge_run {
         break;
       case call_result::kind::timeout:
         interrupted_ = true;
+        if (c.end_was_known)
+          flag('L', e.step, who + " reported a timeout although the input had ended and every message was returned; "
+                                  "it should have raised ConnectionClosed at once");
         if (c.message_was_ready)
           flag('T', e.step, who + " with timeout 0 reported a timeout although message #" + std::to_string(delivered_ + 1) +
                                 " was complete in the queue");
@@ -352,9 +365,14 @@ class judge_run {
              who + " raised ConnectionClosed (" + std::to_string(r.code) + ") with " + std::to_string(left) +
                  " received message(s) not returned; the next was " + quote(in_.messages()[delivered_].data) +
                  interrupted_note());
-      if (c.what == call_kind::recv_streaming && !c.fragments.empty() && in_.partial().rfind(c.fragments, 0) != 0)
-        flag('P', e.step, who + " yielded fragments " + quote(c.fragments) + " that are not the start of the partial message " +
-                              quote(in_.partial()));
+      if (c.what == call_kind::recv_streaming) {
+        // P: the fragments of the unfinished message, each yielded once.
+        partial_yielded_ += c.fragments;
+        if (in_.partial().rfind(partial_yielded_, 0) != 0)
+          flag('P', e.step, who + " yielded " + quote(c.fragments) + "; the fragments yielded before ConnectionClosed, " +
+                                quote(partial_yielded_) + ", are not the start of the unfinished message " +
+                                quote(in_.partial()) + " (a fragment was yielded twice or invented)");
+      }
     }
     check_status(e.step, who, r);
   }
@@ -549,6 +567,8 @@ class judge_run {
   bool wrote_close_ = false;
   bool output_shutdown_ = false;
   bool interrupted_ = false;
+  bool raised_ = false;
+  std::string partial_yielded_;
 };
 
 // Other readings of the history where it leaves the order open: the stream

@@ -25,7 +25,7 @@
 //   eof | reset                 the transport ends (reset drops unread bytes)
 //   recv [timeout MS]           the consumer calls recv()
 //   recv-streaming              ... recv_streaming(), to the end of a message
-//   cancel                      cancels the newest pending consumer call
+//   cancel                      cancels the newest pending recv or recv-streaming
 //   close [CODE [REASON]]       the consumer calls close() (default 1000)
 //   advance MS                  virtual time passes
 //   stall-writes | release-writes

@@ -191,7 +191,7 @@ class driver {
       case step::kind::close: start_call(history::call_kind::close, p); break;
       case step::kind::cancel:
         for (auto it = calls_.rbegin(); it != calls_.rend(); ++it)
-          if (it->pending) {
+          if (it->pending && it->what != history::call_kind::close) {
             it->signal->emit(net::cancellation_type::terminal);
             break;
           }

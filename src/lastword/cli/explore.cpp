@@ -1,0 +1,185 @@
+#include "lastword/cli/explore.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "lastword/impls/registry.hpp"
+
+namespace lastword::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* explore_usage =
+    "usage: lastword explore [--impl NAME|all|none] [--messages N] [--fragments N] [--depth N]\n"
+    "                        [--high N] [--low N] [--json FILE] [--out DIR]\n"
+    "  --impl       implementation(s) to check against the model (default reference;\n"
+    "               all: every registered one; none: the model alone)\n"
+    "  --messages   data messages in a peer script, 0..N (default 3, at most 4)\n"
+    "  --fragments  fragments per message, 1..N (default 2, at most 3)\n"
+    "  --depth      schedule steps per path (default 10, at most 12)\n"
+    "  --high/--low flow control marks in frames (default 1 and 0)\n"
+    "  --json       also write the figures and verdicts as JSON\n"
+    "  --out        where counterexamples are written (default lastword-failures)\n";
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+model::scope default_scope() {
+  // About 12,000 model states and half a million implementation runs: a few
+  // seconds on one core, and every catalog regression within reach.
+  model::scope sc;
+  sc.max_messages = 3;
+  sc.max_fragments = 2;
+  sc.depth = 10;
+  return sc;
+}
+
+std::string figures(const explore::result& r) {
+  char buf[256];
+  const double per_s = r.seconds > 0 ? static_cast<double>(r.runs ? r.runs : r.states) / r.seconds : 0;
+  std::snprintf(buf, sizeof buf, "%llu states, %llu transitions, depth %d, %llu runs, %.3f s (%.0f %s/s), peak %.1f MiB",
+                static_cast<unsigned long long>(r.states), static_cast<unsigned long long>(r.transitions), r.depth,
+                static_cast<unsigned long long>(r.runs), r.seconds, per_s, r.runs ? "runs" : "states",
+                static_cast<double>(r.peak_bytes) / (1 << 20));
+  return buf;
+}
+
+int run_explore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  model::scope sc = default_scope();
+  std::string impl = "reference", json, out_dir = "lastword-failures";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      out << explore_usage;
+      return 0;
+    }
+    if (i + 1 >= args.size()) {
+      err << "lastword explore: " << (a.rfind("--", 0) == 0 ? "'" + a + "' needs a value" : "unexpected '" + a + "'")
+          << '\n'
+          << explore_usage;
+      return 2;
+    }
+    const std::string& v = args[++i];
+    auto number = [&](int lo, int hi, int& target) {
+      int n = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc{} || end != v.data() + v.size() || n < lo || n > hi) {
+        err << "lastword explore: " << a << " needs a number from " << lo << " to " << hi << ", not '" << v << "'\n";
+        return false;
+      }
+      target = n;
+      return true;
+    };
+    int n = 0;
+    if (a == "--impl") {
+      impl = v;
+    } else if (a == "--messages") {
+      if (!number(0, 4, sc.max_messages)) return 2;
+    } else if (a == "--fragments") {
+      if (!number(1, 3, sc.max_fragments)) return 2;
+    } else if (a == "--depth") {
+      if (!number(1, 12, sc.depth)) return 2;
+    } else if (a == "--high") {
+      if (!number(0, 8, n)) return 2;
+      sc.high = static_cast<std::size_t>(n);
+    } else if (a == "--low") {
+      if (!number(0, 8, n)) return 2;
+      sc.low = static_cast<std::size_t>(n);
+    } else if (a == "--json") {
+      json = v;
+    } else if (a == "--out") {
+      out_dir = v;
+    } else {
+      err << "lastword explore: unknown option '" << a << "'\n" << explore_usage;
+      return 2;
+    }
+  }
+  if (sc.low > sc.high) {
+    err << "lastword explore: --low must not exceed --high\n";
+    return 2;
+  }
+  std::vector<std::string> impls_to_check;
+  if (impl == "all") {
+    for (const auto& i : impls::implementations()) impls_to_check.emplace_back(i.name);
+  } else if (impl != "none") {
+    if (!impls::find_implementation(impl)) {
+      err << "lastword explore: unknown implementation '" << impl << "' (see `lastword list`)\n";
+      return 2;
+    }
+    impls_to_check.push_back(impl);
+  }
+
+  const model::machine m(sc);
+  out << "scope: messages 0.." << sc.max_messages << ", fragments 1.." << sc.max_fragments << ", depth " << sc.depth
+      << ", high " << sc.high << ", low " << sc.low << ", " << m.scripts().size() << " peer scripts, "
+      << sc.actions.size() << " actions\n";
+  int exit_code = 0;
+  std::string json_rows;
+  auto report = [&](const std::string& name, const explore::result& r) {
+    out << name << ": " << figures(r) << '\n';
+    std::string row = "{\"name\":\"" + json_escape(name) + "\",\"states\":" + std::to_string(r.states) +
+                      ",\"transitions\":" + std::to_string(r.transitions) + ",\"runs\":" + std::to_string(r.runs) +
+                      ",\"depth\":" + std::to_string(r.depth) + ",\"seconds\":" + std::to_string(r.seconds) +
+                      ",\"peak_bytes\":" + std::to_string(r.peak_bytes);
+    if (!r.found) {
+      out << "  verdict: every invariant holds within the scope\n";
+      row += ",\"verdict\":\"held\"}";
+    } else {
+      exit_code = 1;
+      std::error_code ec;
+      fs::create_directories(out_dir, ec);
+      const fs::path file = fs::path(out_dir) / ("explore-" + name + ".scenario");
+      std::ofstream(file) << "# shortest counterexample found by: lastword explore --impl " << name << '\n'
+                          << "# " << r.found->what << '\n'
+                          << scenario::print(r.found->counterexample);
+      out << "  verdict: " << r.found->invariant << " violated: " << r.found->what << '\n'
+          << "  shortest counterexample (" << r.found->length << " steps): " << file.string() << '\n'
+          << "  reproduce: lastword replay " << file.string() << " --impl " << name << '\n';
+      row += ",\"verdict\":\"violated\",\"invariant\":\"" + std::string(1, r.found->invariant) +
+             "\",\"length\":" + std::to_string(r.found->length) + ",\"what\":\"" + json_escape(r.found->what) +
+             "\",\"counterexample\":\"" + json_escape(file.string()) + "\"}";
+    }
+    json_rows += (json_rows.empty() ? "" : ",") + row;
+  };
+
+  report("model", explore::explore_model(m));
+  for (const auto& name : impls_to_check) {
+    const auto r = explore::explore_impl(m, name, [&](const explore::result& p) {
+      err << "  ... " << name << ": " << figures(p) << '\n';
+    });
+    report(name, r);
+  }
+  if (!json.empty()) {
+    std::ofstream j(json);
+    j << "{\"scope\":{\"messages\":" << sc.max_messages << ",\"fragments\":" << sc.max_fragments
+      << ",\"depth\":" << sc.depth << ",\"high\":" << sc.high << ",\"low\":" << sc.low << "},\"results\":["
+      << json_rows << "]}\n";
+    if (!j) {
+      err << "lastword explore: cannot write '" << json << "'\n";
+      return 2;
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace lastword::cli

@@ -1,0 +1,27 @@
+// lastword/cli/explore.hpp: `lastword explore`, the exhaustive check.
+//
+// Explores the formal model breadth-first within a scope and, for each
+// implementation asked for, drives it through the simulation along every
+// explored transition (refinement). Prints the figures and, on a violation,
+// writes the shortest counterexample as a scenario file for `lastword
+// replay`. Exit status: 0 when the scope was exhausted with no violation, 1
+// with a counterexample, 2 for bad arguments.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "lastword/explore/explore.hpp"
+
+namespace lastword::cli {
+
+int run_explore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// The scope `lastword explore` and `lastword check` use unless told otherwise.
+model::scope default_scope();
+
+// One line of figures for an exploration.
+std::string figures(const explore::result& r);
+
+}  // namespace lastword::cli

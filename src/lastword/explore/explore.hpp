@@ -1,0 +1,48 @@
+// lastword/explore/explore.hpp: the model checker applied to an
+// implementation (refinement within a scope).
+//
+// Explores the model breadth-first exactly like model::explore, and for every
+// transition runs the implementation in the simulation on the path to it (a
+// scenario), compares the results the consumer saw in that last step with
+// the outcomes the model allows, and judges the whole history. Where the
+// model allows several outcomes (events in the same turn), only the
+// successors the implementation matched are explored further. The first
+// failure found is on a shortest path.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "lastword/scenario/scenario.hpp"
+#include "model/checker.hpp"
+
+namespace lastword::explore {
+
+struct failure {
+  char invariant = '?';
+  std::string what;
+  // The path as a scenario; when the failure is a disagreement with the
+  // model, recv calls may follow it so that the judge alone sees it too.
+  scenario::scenario counterexample;
+  std::size_t length = 0;  // schedule steps of the path itself
+};
+
+struct result {
+  std::uint64_t states = 0, transitions = 0, runs = 0;
+  int depth = 0;
+  double seconds = 0;
+  std::uint64_t peak_bytes = 0;
+  std::optional<failure> found;
+};
+
+using progress_fn = std::function<void(const result&)>;
+
+// The model alone.
+result explore_model(const model::machine& m);
+// The model and the named implementation together.
+result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress = {});
+
+}  // namespace lastword::explore
