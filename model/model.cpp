@@ -47,7 +47,10 @@ std::vector<script> scripts_in(const scope& sc) {
     // Every combination of fragment counts for m messages.
     std::vector<std::uint8_t> f(static_cast<std::size_t>(m), 1);
     for (;;) {
-      for (script_end e : sc.ends) out.push_back({f, e});
+      for (script_end e : sc.ends) {
+        out.push_back({f, e, false});
+        if (sc.pings) out.push_back({f, e, true});
+      }
       std::size_t i = 0;
       while (i < f.size() && f[i] == sc.max_fragments) f[i++] = 1;
       if (i == f.size()) break;
@@ -120,20 +123,28 @@ std::vector<state> machine::initial_states() const {
 
 std::uint8_t machine::frame_count(const state& s) const {
   const script& sc = scripts_[s.script];
-  std::uint8_t n = 0;
+  std::uint8_t n = sc.ping ? 1 : 0;
   for (auto f : sc.fragments) n = static_cast<std::uint8_t>(n + f);
   return static_cast<std::uint8_t>(n + (sc.end == script_end::none ? 0 : 1));
 }
 
-machine::frame_info machine::frame(const state& s, std::uint8_t i) const {
+machine::frame_info machine::data_frame(const state& s, std::uint8_t k) const {
   const script& sc = scripts_[s.script];
   std::uint8_t at = 0;
   for (std::uint8_t m = 0; m < sc.fragments.size(); ++m) {
-    if (i < at + sc.fragments[m])
-      return {true, m, i + 1 == at + sc.fragments[m], static_cast<std::uint8_t>(i - at)};
+    if (k < at + sc.fragments[m])
+      return {true, m, k + 1 == at + sc.fragments[m], static_cast<std::uint8_t>(k - at)};
     at = static_cast<std::uint8_t>(at + sc.fragments[m]);
   }
-  return {false, 0, true, 0};
+  return {false, 0, true, 0, true};
+}
+
+machine::frame_info machine::frame(const state& s, std::uint8_t i) const {
+  if (scripts_[s.script].ping) {
+    if (i == 0) return {false, 0, true, 0, false};
+    --i;
+  }
+  return data_frame(s, i);
 }
 
 std::uint8_t machine::frames_of_message(const state& s, std::uint8_t m) const {
@@ -145,8 +156,9 @@ std::uint8_t machine::frames_of_message(const state& s, std::uint8_t m) const {
 std::uint8_t machine::data_frames_read(const state& s) const {
   std::uint8_t n = 0;
   for (std::uint8_t i = 0; i < s.read; ++i) {
-    if (!frame(s, i).data) break;
-    ++n;
+    const auto f = frame(s, i);
+    if (f.end) break;
+    if (f.data) ++n;
   }
   return n;
 }
@@ -155,8 +167,8 @@ std::uint8_t machine::complete_messages_read(const state& s) const {
   std::uint8_t n = 0;
   for (std::uint8_t i = 0; i < s.read; ++i) {
     const auto f = frame(s, i);
-    if (!f.data) break;
-    if (f.fin) ++n;
+    if (f.end) break;
+    if (f.data && f.fin) ++n;
   }
   return n;
 }
@@ -170,7 +182,7 @@ void machine::read_available(state& s) const {
     for (; s.read < s.offered; ++s.read) {
       if (s.end != end_none) continue;  // discarded after the end of input
       const auto f = frame(s, s.read);
-      if (f.data) continue;
+      if (!f.end) continue;  // data is queued; a ping is answered, not queued
       s.end = scripts_[s.script].end == script_end::close ? end_close : end_failed;
     }
     // The reader decides whether to read again after each read: a read
@@ -219,7 +231,7 @@ bool machine::consumer_progress(state& s, std::vector<outcome>& out) const {
   if (s.call == call_streaming) {
     bool changed = false;
     while (s.consumed < data_frames_read(s)) {
-      const auto f = frame(s, s.consumed);
+      const auto f = data_frame(s, s.consumed);
       out.push_back({outcome::kind::fragment, f.message, f.fragment});
       ++s.consumed;
       ++s.taken;
@@ -433,6 +445,7 @@ scenario::scenario machine::to_scenario(const state& initial, const std::vector<
   out.opts.low = scope_.low;
   out.opts.close_timeout_ms = 500;
   const script& sc = scripts_[initial.script];
+  if (sc.ping) out.peer.push_back({scenario::peer_frame::kind::ping, true, "p", {}, {}});
   for (std::size_t m = 0; m < sc.fragments.size(); ++m) {
     for (std::uint8_t f = 0; f < sc.fragments[m]; ++f) {
       scenario::peer_frame pf;

@@ -31,6 +31,7 @@ enum class script_end : std::uint8_t { close, bad_frame, none };
 struct script {
   std::vector<std::uint8_t> fragments;  // fragments of each data message
   script_end end = script_end::close;
+  bool ping = false;                    // a ping before the first data frame
 };
 
 enum class action : std::uint8_t {
@@ -66,6 +67,7 @@ std::string_view flaw_name(flaw f) noexcept;
 struct scope {
   int max_messages = 2;   // scripts with 0..max_messages data messages
   int max_fragments = 2;  // each with 1..max_fragments fragments
+  bool pings = false;     // also every script with a ping before its data
   std::vector<script_end> ends{script_end::close, script_end::bad_frame, script_end::none};
   std::vector<action> actions{action::read_frame, action::read_all,     action::eof,
                               action::reset,      action::recv,         action::recv_zero,
@@ -151,12 +153,14 @@ class machine {
  private:
   // Frame i of the script: data (message, fin) or the end frame.
   struct frame_info {
-    bool data;
+    bool data;  // false: a ping, or the end frame (end == true)
     std::uint8_t message;
     bool fin;
     std::uint8_t fragment;
+    bool end = false;
   };
   frame_info frame(const state& s, std::uint8_t i) const;
+  frame_info data_frame(const state& s, std::uint8_t k) const;  // the k-th data frame
   std::uint8_t frame_count(const state& s) const;
   std::uint8_t data_frames_read(const state& s) const;      // before the end of input
   std::uint8_t complete_messages_read(const state& s) const;

@@ -75,6 +75,15 @@ TEST(Model, CorrectSpecPassesTheDefaultScope) {
   EXPECT_GT(r.states, 1000u);
 }
 
+TEST(Model, PingsAddScriptsAndTheSpecStillHolds) {
+  scope sc;
+  sc.pings = true;
+  const machine m(sc);
+  EXPECT_EQ(m.scripts().size(), 42u);
+  const auto r = explore(m);
+  EXPECT_FALSE(r.found) << (r.found ? r.found->v.what : "");
+}
+
 struct flaw_case {
   flaw f;
   char invariant;

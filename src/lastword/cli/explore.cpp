@@ -1,5 +1,6 @@
 #include "lastword/cli/explore.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -15,13 +16,19 @@ namespace fs = std::filesystem;
 
 constexpr const char* explore_usage =
     "usage: lastword explore [--impl NAME|all|none] [--messages N] [--fragments N] [--depth N]\n"
-    "                        [--high N] [--low N] [--json FILE] [--out DIR]\n"
+    "                        [--high N] [--low N] [--pings 0|1] [--ends LIST] [--actions LIST]\n"
+    "                        [--json FILE] [--out DIR]\n"
     "  --impl       implementation(s) to check against the model (default reference;\n"
     "               all: every registered one; none: the model alone)\n"
     "  --messages   data messages in a peer script, 0..N (default 3, at most 4)\n"
     "  --fragments  fragments per message, 1..N (default 2, at most 3)\n"
     "  --depth      schedule steps per path (default 10, at most 12)\n"
     "  --high/--low flow control marks in frames (default 1 and 0)\n"
+    "  --pings      1: also every script with a ping before its data (default 0)\n"
+    "  --ends       how scripts end, of close,bad,none (default all three)\n"
+    "  --actions    the steps to explore, of read,read-all,eof,reset,recv,recv0,\n"
+    "               recv-timeout,streaming,cancel,close,advance,read-advance,read-all-eof\n"
+    "               (default all)\n"
     "  --json       also write the figures and verdicts as JSON\n"
     "  --out        where counterexamples are written (default lastword-failures)\n";
 
@@ -41,6 +48,32 @@ std::string json_escape(std::string_view s) {
   }
   return out;
 }
+
+// Splits "a,b,c".
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', at), list.size());
+    out.push_back(list.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+struct named_action {
+  const char* name;
+  model::action a;
+};
+const named_action action_names[] = {
+    {"read", model::action::read_frame},          {"read-all", model::action::read_all},
+    {"eof", model::action::eof},                   {"reset", model::action::reset},
+    {"recv", model::action::recv},                 {"recv0", model::action::recv_zero},
+    {"recv-timeout", model::action::recv_timeout}, {"streaming", model::action::streaming},
+    {"cancel", model::action::cancel},             {"close", model::action::close},
+    {"advance", model::action::advance},           {"read-advance", model::action::read_frame_and_advance},
+    {"read-all-eof", model::action::read_all_and_eof},
+};
 
 }  // namespace
 
@@ -105,6 +138,31 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     } else if (a == "--low") {
       if (!number(0, 8, n)) return 2;
       sc.low = static_cast<std::size_t>(n);
+    } else if (a == "--pings") {
+      if (!number(0, 1, n)) return 2;
+      sc.pings = n == 1;
+    } else if (a == "--ends") {
+      sc.ends.clear();
+      for (const auto& e : split(v)) {
+        if (e == "close") sc.ends.push_back(model::script_end::close);
+        else if (e == "bad") sc.ends.push_back(model::script_end::bad_frame);
+        else if (e == "none") sc.ends.push_back(model::script_end::none);
+        else {
+          err << "lastword explore: --ends takes close, bad and none, not '" << e << "'\n";
+          return 2;
+        }
+      }
+    } else if (a == "--actions") {
+      sc.actions.clear();
+      for (const auto& name : split(v)) {
+        const auto it = std::find_if(std::begin(action_names), std::end(action_names),
+                                     [&](const named_action& x) { return name == x.name; });
+        if (it == std::end(action_names)) {
+          err << "lastword explore: unknown action '" << name << "' (see --help)\n";
+          return 2;
+        }
+        sc.actions.push_back(it->a);
+      }
     } else if (a == "--json") {
       json = v;
     } else if (a == "--out") {
@@ -131,7 +189,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
 
   const model::machine m(sc);
   out << "scope: messages 0.." << sc.max_messages << ", fragments 1.." << sc.max_fragments << ", depth " << sc.depth
-      << ", high " << sc.high << ", low " << sc.low << ", " << m.scripts().size() << " peer scripts, "
+      << ", high " << sc.high << ", low " << sc.low << (sc.pings ? ", pings" : "") << ", " << m.scripts().size()
+      << " peer scripts, "
       << sc.actions.size() << " actions\n";
   int exit_code = 0;
   std::string json_rows;
