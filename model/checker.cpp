@@ -2,9 +2,52 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_map>
 
 namespace lastword::model {
+namespace {
+
+// Visited states: open addressing with linear probing over packed states
+// (stored + 1, so that 0 marks an empty slot), kept at most half full.
+class visited_set {
+ public:
+  visited_set() : slots_(1u << 12, 0) {}
+  // True if `packed` was not in the set (it is now).
+  bool insert(std::uint64_t packed) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    return place(slots_, packed + 1);
+  }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t bytes() const noexcept { return slots_.capacity() * sizeof(std::uint64_t); }
+
+ private:
+  static std::size_t hash(std::uint64_t v) noexcept {
+    v ^= v >> 33;
+    v *= 0xff51afd7ed558ccdull;
+    v ^= v >> 33;
+    return static_cast<std::size_t>(v);
+  }
+  bool place(std::vector<std::uint64_t>& slots, std::uint64_t key) {
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+      if (slots[i] == key) return false;
+      if (slots[i] == 0) {
+        slots[i] = key;
+        if (&slots == &slots_) ++size_;
+        return true;
+      }
+    }
+  }
+  void grow() {
+    std::vector<std::uint64_t> bigger(slots_.size() * 2, 0);
+    for (std::uint64_t key : slots_)
+      if (key) place(bigger, key);
+    slots_.swap(bigger);
+  }
+  std::vector<std::uint64_t> slots_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace
 
 exploration explore(const machine& m) {
   const auto start = std::chrono::steady_clock::now();
@@ -15,7 +58,7 @@ exploration explore(const machine& m) {
     action via;
   };
   std::vector<node> nodes;
-  std::unordered_map<std::uint64_t, std::uint32_t> visited;
+  visited_set visited;
 
   auto path_to = [&](std::uint32_t i) {
     counterexample c;
@@ -31,14 +74,13 @@ exploration explore(const machine& m) {
   auto finish = [&] {
     r.states = nodes.size();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    r.peak_bytes = nodes.capacity() * sizeof(node) + visited.bucket_count() * sizeof(void*) +
-                   visited.size() * (sizeof(std::uint64_t) + sizeof(std::uint32_t) + 2 * sizeof(void*));
+    r.peak_bytes = nodes.capacity() * sizeof(node) + visited.bytes();
     return r;
   };
 
   for (const state& s : m.initial_states()) {
     const auto i = static_cast<std::uint32_t>(nodes.size());
-    if (!visited.emplace(s.pack(), i).second) continue;
+    if (!visited.insert(s.pack())) continue;
     nodes.push_back({s.pack(), i, action::recv});
     if (auto v = m.invariants(s)) {
       r.found = path_to(i);
@@ -55,7 +97,7 @@ exploration explore(const machine& m) {
         for (auto& x : m.steps(s, a)) {
           ++r.transitions;
           const std::uint64_t packed = x.next.pack();
-          const bool fresh = visited.emplace(packed, static_cast<std::uint32_t>(nodes.size())).second;
+          const bool fresh = visited.insert(packed);
           if (fresh) nodes.push_back({packed, static_cast<std::uint32_t>(i), a});
           if (!fresh && !x.transition_violation) continue;
           const std::optional<violation> v = x.transition_violation ? x.transition_violation : m.invariants(x.next);
