@@ -395,6 +395,9 @@ bool machine::apply(state& s, action a, std::vector<outcome>& out, std::optional
       if (s.call != call_recv_timeout && !(s.timer && !s.reader_done)) return false;
       fire(s, out, true, true);
       break;
+    case action::read_frame_and_advance:
+    case action::read_all_and_eof:
+      return false;  // same-turn pairs are composed by steps()
   }
   settle(s, out);
   return true;

@@ -103,10 +103,13 @@ TEST_P(BrokenSpec, IsRejectedWithAShortCounterexampleThatReplaysOnItsVariant) {
   // catalog variant with the same mistake fails it.
   // recv calls at the end make a loss visible from outside.
   auto s = m.to_scenario(r.found->initial, r.found->path);
-  for (int i = 0; i < 3; ++i) s.schedule.push_back({scenario::step::kind::recv});
+  scenario::step recv;
+  recv.k = scenario::step::kind::recv;
+  for (int i = 0; i < 3; ++i) s.schedule.push_back(recv);
   EXPECT_TRUE(history::judge(s, impls::run_in_simulation(s, "reference")).empty()) << scenario::print(s);
-  if (c.variant)
+  if (c.variant) {
     EXPECT_FALSE(history::judge(s, impls::run_in_simulation(s, c.variant)).empty()) << scenario::print(s);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

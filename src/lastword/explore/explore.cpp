@@ -195,8 +195,12 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
       // `lastword replay`): the consumer keeps calling recv after it.
       for (const bool wait : {false, true}) {
         scenario::scenario witness = sc;
-        if (wait) witness.schedule.push_back({scenario::step::kind::advance, 1000});
-        for (int k = 0; k < 4; ++k) witness.schedule.push_back({scenario::step::kind::recv});
+        scenario::step advance, recv;
+        advance.k = scenario::step::kind::advance;
+        advance.n = 1000;
+        recv.k = scenario::step::kind::recv;
+        if (wait) witness.schedule.push_back(advance);
+        for (int k = 0; k < 4; ++k) witness.schedule.push_back(recv);
         const auto wv = history::judge(witness, impls::run_in_simulation(witness, impl));
         if (wv.empty()) continue;
         r.found->counterexample = std::move(witness);

@@ -186,7 +186,6 @@ class judge_run {
         // stood. After the end of input, reading goes on only to see the
         // transport close; flow control no longer applies.
         if (!in_.ended()) read_marks_.push_back({turn_of(e.step), e.step, 0});
-        ++reads_;
         in_.read(e.offset, e.bytes, e.step, wrote_close_);
         if (!read_marks_.empty() && read_marks_.back().step == e.step && read_marks_.back().received == 0)
           read_marks_.back().received = in_.data_frames();
@@ -560,7 +559,6 @@ class judge_run {
   std::vector<std::string> pongs_;
   std::size_t delivered_ = 0;
   std::size_t consumed_frames_ = 0;
-  std::size_t reads_ = 0;
   std::size_t checked_steps_ = 0;
   std::vector<read_mark> read_marks_;
   std::vector<consumed_mark> consumed_marks_;
