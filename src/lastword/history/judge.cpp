@@ -185,10 +185,9 @@ class judge_run {
         // F is judged at the end (check_reads): remember where this read
         // stood. After the end of input, reading goes on only to see the
         // transport close; flow control no longer applies.
-        if (!in_.ended()) read_marks_.push_back({turn_of(e.step), e.step, 0});
+        const bool marked = !in_.ended();
         in_.read(e.offset, e.bytes, e.step, wrote_close_);
-        if (!read_marks_.empty() && read_marks_.back().step == e.step && read_marks_.back().received == 0)
-          read_marks_.back().received = in_.data_frames();
+        if (marked) read_marks_.push_back({turn_of(e.step), e.step, in_.data_frames()});
         break;
       }
       case event::kind::read_eof:
