@@ -5,6 +5,7 @@
 
 #include "lastword/cli/check.hpp"
 #include "lastword/cli/decode.hpp"
+#include "lastword/cli/detect.hpp"
 #include "lastword/cli/explore.hpp"
 #include "lastword/cli/replay.hpp"
 
@@ -21,6 +22,8 @@ constexpr const char* usage =
     "  explore [--impl NAME|all|none] [--messages N] [--fragments N] [--depth N] [--high N] [--low N]\n"
     "          [--json FILE] [--out DIR]\n"
     "      model-check the contract, and implementations against it, within a scope\n"
+    "  detect [--budget SECONDS] [--seeds N] [--json FILE] [--props PATH] [--fuzzer PATH]\n"
+    "      the detection table: every implementation against every layer of checks\n"
     "  replay SCENARIO [--impl NAME] [--bytes] [--quiet]\n"
     "      run a scenario in the simulation: timeline and verdict\n"
     "  list\n"
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   if (command == "decode") return lastword::cli::run_decode(args, std::cin, std::cout, std::cerr);
   if (command == "check") return lastword::cli::run_check(args, std::cout, std::cerr);
   if (command == "explore") return lastword::cli::run_explore(args, std::cout, std::cerr);
+  if (command == "detect") return lastword::cli::run_detect(args, std::cout, std::cerr);
   if (command == "replay") return lastword::cli::run_replay(args, std::cout, std::cerr);
   if (command == "list") return lastword::cli::run_list(args, std::cout, std::cerr);
   if (command == "help" || command == "--help" || command == "-h") {

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# ctest smoke run of `lastword detect`: it must run every layer, print the
+# table, and raise no alarm on the reference (a short budget may miss a
+# variant; that is a figure, not a failure here).
+# usage: detect_smoke.sh LASTWORD PROPS FUZZER WORK_DIR
+set -uo pipefail
+lastword=$1 props=$2 fuzzer=$3 work=$4
+out=$("$lastword" detect --budget 1 --seeds 1 --props "$props" --fuzzer "$fuzzer" --work "$work")
+status=$?
+echo "$out"
+if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
+  echo "detect exited $status"
+  exit 1
+fi
+echo "$out" | grep -q '^| reference | clean' || { echo "no clean reference row"; exit 1; }
+if echo "$out" | grep '^| reference' | grep -q 'FALSE ALARM'; then
+  echo "a layer raised an alarm on the reference"
+  exit 1
+fi
+rows=$(echo "$out" | grep -c '^| [a-z0-9-]* |')
+[ "$rows" -ge 9 ] || { echo "expected a row per implementation, got $rows"; exit 1; }
