@@ -11,9 +11,9 @@
 #include <random>
 
 #include "lastword/cli/explore.hpp"
+#include "lastword/cli/layers.hpp"
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
-#include "lastword/scenario/generate.hpp"
 
 namespace lastword::cli {
 namespace {
@@ -23,22 +23,15 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr const char* check_usage =
     "usage: lastword check [--impl NAME] [--budget SECONDS] [--seed N] [--corpus DIR] [--out DIR]\n"
-    "  --impl    the implementation to check (default reference; `lastword list`)\n"
-    "  --budget  seconds of random scenarios after the corpus (default 10)\n"
-    "  --seed    the random seed (default: a fresh one, printed)\n"
-    "  --corpus  the regression scenarios (default corpus/regressions)\n"
-    "  --out     where a counterexample is written (default lastword-failures)\n";
+    "                      [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH] [--work DIR]\n"
+    "  --impl             the implementation to check (default reference; `lastword list`)\n"
+    "  --budget           seconds for each randomized layer (default 10)\n"
+    "  --seed             the random seed (default: a fresh one, printed)\n"
+    "  --corpus           the regression scenarios (default corpus/regressions)\n"
+    "  --out              where counterexamples are written (default lastword-failures)\n"
+    "  --props, --fuzzer, --protocol-fuzzer, --work: as for `lastword detect`\n";
 
-constexpr const char invariants[] = "DPCXTKFLW";
-
-struct options {
-  std::string impl = "reference";
-  double budget = 10;
-  std::uint64_t seed = 0;
-  bool seed_given = false;
-  std::string corpus = "corpus/regressions";
-  std::string out = "lastword-failures";
-};
+constexpr char invariants[] = "DPCXTKFLW";
 
 template <class T>
 bool parse_number(const std::string& s, T& v) {
@@ -46,120 +39,90 @@ bool parse_number(const std::string& s, T& v) {
   return ec == std::errc{} && end == s.data() + s.size();
 }
 
-std::vector<history::violation> judge_bytes(const std::vector<std::uint8_t>& bytes, const std::string& impl) {
-  const auto s = scenario::from_bytes(bytes);
-  return history::judge(s, impls::run_in_simulation(s, impl));
-}
-
-// Greedy shrinking: drop chunks of bytes, then lower single bytes, while the
-// same invariant still fails.
-std::vector<std::uint8_t> shrink(std::vector<std::uint8_t> bytes, char invariant, const std::string& impl) {
-  auto fails = [&](const std::vector<std::uint8_t>& b) {
-    for (const auto& v : judge_bytes(b, impl))
-      if (v.invariant == invariant) return true;
-    return false;
-  };
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (std::size_t chunk = std::max<std::size_t>(1, bytes.size() / 2); chunk >= 1; chunk /= 2) {
-      for (std::size_t at = 0; at + chunk <= bytes.size();) {
-        auto candidate = bytes;
-        candidate.erase(candidate.begin() + static_cast<std::ptrdiff_t>(at),
-                        candidate.begin() + static_cast<std::ptrdiff_t>(at + chunk));
-        if (fails(candidate)) {
-          bytes = std::move(candidate);
-          progress = true;
-        } else {
-          at += chunk;
-        }
-      }
-      if (chunk == 1) break;
-    }
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-      for (std::uint8_t v : {std::uint8_t{0}, std::uint8_t(bytes[i] / 2), std::uint8_t(bytes[i] - 1)}) {
-        if (v >= bytes[i]) continue;
-        auto candidate = bytes;
-        candidate[i] = v;
-        if (fails(candidate)) {
-          bytes = std::move(candidate);
-          progress = true;
-          break;
-        }
-      }
-    }
-  }
-  return bytes;
-}
-
 }  // namespace
 
 int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  options o;
+  std::string impl = "reference", corpus = "corpus/regressions", out_dir = "lastword-failures";
+  double budget = 10;
+  std::uint64_t seed = 0;
+  bool seed_given = false;
+  binaries b;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    const std::string* v = nullptr;
     if (a == "--help" || a == "-h") {
       out << check_usage;
       return 0;
-    } else if (a == "--impl" && (v = value())) {
-      o.impl = *v;
-    } else if (a == "--budget" && (v = value())) {
-      if (!parse_number(*v, o.budget) || o.budget < 0 || o.budget > 86400) {
-        err << "lastword check: --budget needs seconds between 0 and 86400, not '" << *v << "'\n";
-        return 2;
-      }
-    } else if (a == "--seed" && (v = value())) {
-      if (!parse_number(*v, o.seed)) {
-        err << "lastword check: --seed needs a non-negative integer, not '" << *v << "'\n";
-        return 2;
-      }
-      o.seed_given = true;
-    } else if (a == "--corpus" && (v = value())) {
-      o.corpus = *v;
-    } else if (a == "--out" && (v = value())) {
-      o.out = *v;
-    } else {
-      err << "lastword check: " << (a.rfind("--", 0) == 0 ? "bad or incomplete option '" : "unexpected argument '")
-          << a << "'\n"
+    }
+    if (i + 1 >= args.size() || a.rfind("--", 0) != 0) {
+      err << "lastword check: " << (a.rfind("--", 0) == 0 ? "'" + a + "' needs a value" : "unexpected '" + a + "'")
+          << '\n'
           << check_usage;
       return 2;
     }
+    const std::string& v = args[++i];
+    if (a == "--impl") {
+      impl = v;
+    } else if (a == "--budget") {
+      if (!parse_number(v, budget) || budget < 0 || budget > 86400) {
+        err << "lastword check: --budget needs seconds between 0 and 86400, not '" << v << "'\n";
+        return 2;
+      }
+    } else if (a == "--seed") {
+      if (!parse_number(v, seed)) {
+        err << "lastword check: --seed needs a non-negative integer, not '" << v << "'\n";
+        return 2;
+      }
+      seed_given = true;
+    } else if (a == "--corpus") {
+      corpus = v;
+    } else if (a == "--out") {
+      out_dir = v;
+    } else if (a == "--props") {
+      b.props = v;
+    } else if (a == "--fuzzer") {
+      b.fuzz_connection = v;
+    } else if (a == "--protocol-fuzzer") {
+      b.fuzz_protocol = v;
+    } else if (a == "--work") {
+      b.work = v;
+    } else {
+      err << "lastword check: unknown option '" << a << "'\n" << check_usage;
+      return 2;
+    }
   }
-  if (!impls::find_implementation(o.impl)) {
-    err << "lastword check: unknown implementation '" << o.impl << "' (see `lastword list`)\n";
+  if (!impls::find_implementation(impl)) {
+    err << "lastword check: unknown implementation '" << impl << "' (see `lastword list`)\n";
     return 2;
   }
-  if (!o.seed_given) o.seed = std::random_device{}() % 1000000000u;
   std::error_code ec;
-  if (!fs::is_directory(o.corpus, ec)) {
-    err << "lastword check: no corpus directory '" << o.corpus << "' (run from the project root, or give --corpus)\n";
+  if (!fs::is_directory(corpus, ec)) {
+    err << "lastword check: no corpus directory '" << corpus << "' (run from the project root, or give --corpus)\n";
     return 2;
   }
-
-  std::map<char, std::string> first_violation;  // invariant -> where it was found
-  out << "lastword check --impl " << o.impl << " --seed " << o.seed << " --budget " << o.budget << "\n\n";
-
-  // 1. Exhaustive: every interleaving of the default scope, against the model.
-  const model::machine machine(default_scope());
-  const auto explored = explore::explore_impl(machine, o.impl);
-  std::string explored_file;
-  if (explored.found) {
-    fs::create_directories(o.out, ec);
-    explored_file = (fs::path(o.out) / (o.impl + "-explore.scenario")).string();
-    std::ofstream(explored_file) << "# shortest counterexample found by: lastword check --impl " << o.impl << "\n# "
-                                 << explored.found->what << '\n'
-                                 << scenario::print(explored.found->counterexample);
-    first_violation.try_emplace(explored.found->invariant, "lastword replay " + explored_file + " --impl " + o.impl +
-                                                               "   # " + explored.found->what);
+  if (const std::string missing = b.missing(); !missing.empty()) {
+    err << "lastword check: missing binaries; build them from the project root (bash scripts/run.sh does):\n"
+        << missing;
+    return 2;
   }
+  if (!seed_given) seed = std::random_device{}() % 1000000000u;
+  out << "lastword check --impl " << impl << " --seed " << seed << " --budget " << budget << "\n\n";
 
-  // 2. The regression corpus.
+  // The layers, in order: exhaustive first, then the corpus, then the
+  // randomized ones.
+  struct layer_result {
+    std::string name;
+    attempt a;
+  };
+  std::vector<layer_result> results;
+  results.push_back({"model checker", layer_model_checker(impl, out_dir)});
+
+  attempt corpus_result;
   std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(o.corpus))
+  for (const auto& e : fs::directory_iterator(corpus))
     if (e.path().extension() == ".scenario") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   const auto corpus_start = clock_type::now();
+  std::map<char, std::string> corpus_found;
   for (const auto& f : files) {
     std::ifstream in(f);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -169,55 +132,74 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
       return 2;
     }
     const auto& s = std::get<scenario::scenario>(parsed);
-    for (const auto& v : history::judge(s, impls::run_in_simulation(s, o.impl)))
-      first_violation.try_emplace(v.invariant, "lastword replay " + f.string() + " --impl " + o.impl + "   # " +
-                                                   history::describe(s, v));
+    ++corpus_result.executions;
+    for (const auto& v : history::judge(s, impls::run_in_simulation(s, impl)))
+      corpus_found.try_emplace(v.invariant, "lastword replay " + f.string() + " --impl " + impl + "   # " +
+                                                history::describe(s, v));
   }
-  const double corpus_seconds = std::chrono::duration<double>(clock_type::now() - corpus_start).count();
+  corpus_result.seconds = std::chrono::duration<double>(clock_type::now() - corpus_start).count();
+  results.push_back({"corpus", corpus_result});
 
-  // 3. Random scenarios for the budget, until the first violation.
-  std::mt19937_64 rng(o.seed);
-  std::uint64_t runs = 0;
-  const auto start = clock_type::now();
-  const auto deadline = start + std::chrono::duration<double>(o.budget);
-  std::string counterexample;
-  while (clock_type::now() < deadline && counterexample.empty()) {
-    std::vector<std::uint8_t> bytes(rng() % 65);
-    for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
-    ++runs;
-    const auto violations = judge_bytes(bytes, o.impl);
-    if (violations.empty()) continue;
-    const char inv = violations.front().invariant;
-    const auto small = shrink(bytes, inv, o.impl);
-    const auto s = scenario::from_bytes(small);
-    const auto again = history::judge(s, impls::run_in_simulation(s, o.impl));
-    fs::create_directories(o.out, ec);
-    const fs::path file = fs::path(o.out) / (o.impl + "-seed" + std::to_string(o.seed) + ".scenario");
-    std::ofstream(file) << "# found by: lastword check --impl " << o.impl << " --seed " << o.seed << "\n"
-                        << scenario::print(s);
-    counterexample = file.string();
-    for (const auto& v : again)
-      first_violation.try_emplace(v.invariant, "lastword replay " + counterexample + " --impl " + o.impl + "   # " +
-                                                   history::describe(s, v));
-  }
-  const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  results.push_back({"random scenarios", layer_random(impl, seed, budget, out_dir)});
+  results.push_back({"properties", layer_properties(b, impl, seed, budget)});
+  results.push_back({"fuzz connection", layer_fuzz_connection(b, impl, seed, budget)});
+  results.push_back({"fuzz protocol_receive", layer_fuzz_protocol(b, impl, seed, budget)});
 
-  out << "invariant  verdict\n";
+  // One verdict table: invariant x layer.
+  out << "| invariant |";
+  for (const auto& r : results) out << ' ' << r.name << " |";
+  out << "\n|---|";
+  for (std::size_t i = 0; i < results.size(); ++i) out << "---|";
+  out << '\n';
+  bool violated = false;
   for (const char inv : std::string_view(invariants)) {
-    const auto it = first_violation.find(inv);
-    out << "    " << inv << "      " << (it == first_violation.end() ? "held" : "VIOLATED: " + it->second) << '\n';
+    out << "| " << inv << " |";
+    for (const auto& r : results) {
+      std::string cell = "held";
+      if (!r.a.applicable) cell = "n/a";
+      else if (r.name == "corpus" ? corpus_found.count(inv) > 0 : (r.a.found && r.a.invariant == inv)) cell = "VIOLATED";
+      if (cell == "VIOLATED") violated = true;
+      out << ' ' << cell << " |";
+    }
+    out << '\n';
   }
-  out << "\nfigures: exhaustive: " << figures(explored) << (explored.found ? " (stopped at the first violation)" : "")
-      << "\n         " << files.size() << " regression scenarios in " << corpus_seconds << " s; " << runs
-      << " random scenarios in " << seconds << " s (" << (seconds > 0 ? static_cast<double>(runs) / seconds : 0)
-      << " per second), seed " << o.seed << '\n';
-  if (!counterexample.empty()) out << "counterexample: " << counterexample << '\n';
-  if (first_violation.empty()) {
-    out << "verdict: " << o.impl << " held every invariant\n";
+  // A finding with no SPEC letter (a crash, a sanitizer report) still fails.
+  for (const auto& r : results)
+    if (r.a.found && std::string_view(invariants).find(r.a.invariant) == std::string_view::npos) violated = true;
+
+  out << "\nfigures:\n";
+  for (const auto& r : results) {
+    if (!r.a.applicable) {
+      out << "  " << r.name << ": not applicable to " << impl << '\n';
+      continue;
+    }
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "  %s: %llu runs in %.3f s%s\n", r.name.c_str(),
+                  static_cast<unsigned long long>(r.a.executions), r.a.seconds,
+                  r.a.found ? " (stopped at the first violation)" : "");
+    out << buf;
+  }
+  out << "\ncounterexamples:\n";
+  bool any = false;
+  for (const auto& r : results) {
+    if (r.name == "corpus") {
+      for (const auto& [inv, where] : corpus_found) {
+        out << "  corpus (" << inv << "): " << where << '\n';
+        any = true;
+      }
+    } else if (r.a.found) {
+      out << "  " << r.name << " (" << r.a.invariant << "): " << r.a.reproduce
+          << (r.a.what.empty() ? "" : "   # " + r.a.what) << '\n';
+      any = true;
+    }
+  }
+  if (!any) out << "  none\n";
+  if (!violated) {
+    out << "verdict: " << impl << " held every invariant in every layer\n";
     return 0;
   }
-  out << "verdict: " << o.impl << " violated " << first_violation.size() << " invariant(s)\n";
-  out << "reproduce: lastword check --impl " << o.impl << " --seed " << o.seed << " --budget " << o.budget << '\n';
+  out << "verdict: " << impl << " violated the contract\n";
+  out << "reproduce: lastword check --impl " << impl << " --seed " << seed << " --budget " << budget << '\n';
   return 1;
 }
 

@@ -1,0 +1,47 @@
+// lastword/cli/layers.hpp: the layers of checks, as `check` and `detect`
+// run them for one implementation.
+//
+// Each layer returns an attempt: whether it found a violation, the first
+// invariant named, how long it took, how many executions, and the command
+// that reproduces what it found. The properties and the fuzz targets are
+// separate binaries (RapidCheck stays out of libFuzzer builds): they run as
+// child processes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace lastword::cli {
+
+struct attempt {
+  bool applicable = true;
+  bool found = false;
+  char invariant = '-';
+  double seconds = 0;
+  std::uint64_t executions = 0;
+  std::string reproduce;  // the command that shows the violation
+  std::string what;       // the violation, in words
+};
+
+struct binaries {
+  std::string props = "build/default/connection_props";
+  std::string fuzz_connection = "build/fuzz/fuzz_connection";
+  std::string fuzz_protocol = "build/fuzz/fuzz_protocol_receive";
+  std::string work = "build/check-work";
+  // Empty when every binary exists; otherwise what is missing and how to
+  // build it.
+  std::string missing() const;
+};
+
+// Exhaustive: the default scope against the model; a counterexample is
+// written into out_dir.
+attempt layer_model_checker(const std::string& impl, const std::string& out_dir);
+// Seeded random scenarios judged in-process, until the budget or a
+// violation (shrunk and written into out_dir when out_dir is not empty).
+attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir);
+attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+// Applicable to the reference and to protocol-level variants only.
+attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+
+}  // namespace lastword::cli
