@@ -1,5 +1,7 @@
 #include "lastword/scenario/generate.hpp"
 
+#include <algorithm>
+
 namespace lastword::scenario {
 namespace {
 
@@ -10,6 +12,7 @@ class chooser {
   unsigned pick(unsigned n) { return n <= 1 ? 0 : next() % n; }
   bool flip() { return pick(2) == 1; }
   bool done() const { return at_ >= b_.size(); }
+  std::size_t position() const { return at_; }
 
  private:
   std::uint8_t next() { return at_ < b_.size() ? b_[at_++] : 0; }
@@ -17,7 +20,7 @@ class chooser {
   std::size_t at_ = 0;
 };
 
-const char* const words[] = {"a", "hello", "caf\xc3\xa9", "\xe2\x82\xac" "uro", "", "0123456789abcdef"};
+const char* const words[] = {"a", "hello", "caf\xc3\xa9", ("\xe2\x82\xac" "uro"), "", "0123456789abcdef"};
 
 std::string payload(chooser& c, std::size_t index) {
   std::string p = words[c.pick(6)];
@@ -26,7 +29,7 @@ std::string payload(chooser& c, std::size_t index) {
 
 }  // namespace
 
-scenario from_bytes(std::span<const std::uint8_t> bytes) {
+scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset) {
   chooser c(bytes);
   scenario s;
   s.role = c.flip() ? wire::role::server : wire::role::client;
@@ -64,6 +67,7 @@ scenario from_bytes(std::span<const std::uint8_t> bytes) {
   if (c.pick(4) == 0) s.peer.push_back({peer_frame::kind::text, true, "after the end", {}, {}});
 
   // The schedule.
+  if (schedule_offset) *schedule_offset = std::min(c.position(), bytes.size());
   while (!c.done() && s.schedule.size() < max_generated_steps) {
     step p;
     switch (c.pick(16)) {

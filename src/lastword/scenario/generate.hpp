@@ -18,6 +18,9 @@ namespace lastword::scenario {
 
 inline constexpr std::size_t max_generated_steps = 24;
 
-scenario from_bytes(std::span<const std::uint8_t> bytes);
+// schedule_offset, when given, receives where the schedule's choices start
+// in `bytes` (the options and the peer script come before): the scenario
+// fuzzer's mutator works on the two parts separately.
+scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset = nullptr);
 
 }  // namespace lastword::scenario
