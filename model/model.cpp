@@ -328,6 +328,25 @@ std::vector<successor> machine::steps(const state& s0, action a) const {
   return out;
 }
 
+std::vector<successor> machine::steps_or_stay(const state& s, action a) const {
+  auto out = steps(s, a);
+  if (!out.empty() || a == action::close) return out;
+  // What the step still does where its full form is not enabled.
+  switch (a) {
+    case action::read_all:                // one frame left: a read of it
+    case action::read_frame_and_advance:  // no timer to expire: a read
+      out = steps(s, action::read_frame);
+      break;
+    case action::read_all_and_eof:  // nothing left to read: EOF
+      out = steps(s, action::eof);
+      break;
+    default:
+      break;
+  }
+  if (out.empty()) out.push_back(successor{s, {}, {}});
+  return out;
+}
+
 bool machine::apply(state& s, action a, std::vector<outcome>& out, std::optional<violation>& tv) const {
   const std::uint8_t frames = frame_count(s);
   const bool transport_open = !s.eof && !s.reset;

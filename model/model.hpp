@@ -143,6 +143,12 @@ class machine {
   // Every way `a` can go from `s`, each settled; empty when `a` is not
   // enabled (e.g. read with nothing left to offer).
   std::vector<successor> steps(const state& s, action a) const;
+  // Like steps(), but where `a` is not enabled and would change nothing
+  // when performed anyway (a read with nothing left, EOF after the end,
+  // cancel with no call, time passing with no timer), the state stays, with
+  // no outcome. Explorers of sets of states need this: one member may
+  // expire a timer where another has none. close() is never a no-op.
+  std::vector<successor> steps_or_stay(const state& s, action a) const;
 
   // Every state invariant (D, P, F, L, K) that `s` breaks.
   std::optional<violation> invariants(const state& s) const;

@@ -86,6 +86,71 @@ char classify(const std::vector<std::string>& got, const std::vector<std::vector
 
 }  // namespace
 
+std::optional<failure> check_step(const model::machine& m, const std::vector<std::uint64_t>& from,
+                                  const std::vector<model::action>& path, std::string_view impl,
+                                  std::vector<std::uint64_t>& next, std::uint64_t* transitions) {
+  next.clear();
+  const model::action a = path.back();
+  // Enabled in at least one of the states; the others stay where the
+  // action changes nothing.
+  bool enabled = false;
+  for (std::uint64_t packed : from) enabled = enabled || !m.steps(model::state::unpack(packed), a).empty();
+  if (!enabled) return std::nullopt;
+  std::vector<model::successor> successors;
+  for (std::uint64_t packed : from)
+    for (auto& x : m.steps_or_stay(model::state::unpack(packed), a)) successors.push_back(std::move(x));
+  if (transitions) *transitions += successors.size();
+  model::state initial;
+  initial.script = model::state::unpack(from.front()).script;
+  const auto sc = m.to_scenario(initial, path);
+  const bool joined = a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof;
+  const std::size_t first = sc.schedule.size() - (joined ? 2 : 1);
+  const auto h = impls::run_in_simulation(sc, impl);
+  auto fail = [&](char inv, std::string what) {
+    next.clear();
+    return failure{inv, std::move(what), sc, sc.schedule.size()};
+  };
+  if (const auto v = history::judge(sc, h); !v.empty()) return fail(v.front().invariant, history::describe(sc, v.front()));
+  const auto got = observed(h, first, sc.schedule.size());
+  std::vector<std::vector<std::string>> allowed;
+  for (const auto& x : successors) {
+    auto w = words(x.outcomes);
+    const bool match = w == got;
+    if (std::find(allowed.begin(), allowed.end(), w) == allowed.end()) allowed.push_back(std::move(w));
+    if (!match) continue;
+    if (const auto v = x.transition_violation ? x.transition_violation : m.invariants(x.next))
+      return fail(v->invariant, "the model itself: " + v->what);
+    next.push_back(x.next.pack());
+  }
+  if (next.empty()) {
+    std::string want;
+    for (const auto& w : allowed) want += (want.empty() ? "" : " or ") + join(w);
+    failure f = fail(classify(got, allowed), "at step " + std::to_string(sc.schedule.size()) + " (" +
+                                                 std::string(model::action_name(a)) + ") the consumer saw " +
+                                                 join(got) + "; the model allows " + want);
+    // Make the disagreement visible to the judge alone (and so to
+    // `lastword replay`): the consumer keeps calling recv after it.
+    for (const bool wait : {false, true}) {
+      scenario::scenario witness = sc;
+      scenario::step advance, recv;
+      advance.k = scenario::step::kind::advance;
+      advance.n = 1000;
+      recv.k = scenario::step::kind::recv;
+      if (wait) witness.schedule.push_back(advance);
+      for (int k = 0; k < 4; ++k) witness.schedule.push_back(recv);
+      const auto wv = history::judge(witness, impls::run_in_simulation(witness, impl));
+      if (wv.empty()) continue;
+      f.counterexample = std::move(witness);
+      f.what += "; with recv calls after it: " + history::describe(f.counterexample, wv.front());
+      break;
+    }
+    return f;
+  }
+  std::sort(next.begin(), next.end());
+  next.erase(std::unique(next.begin(), next.end()), next.end());
+  return std::nullopt;
+}
+
 result explore_model(const model::machine& m) {
   const auto r = model::explore(m);
   result out;
@@ -149,69 +214,19 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
       model_states.emplace(s.pack(), 0);
     }
   }
-  // Runs the implementation on path + a from the model states `from`;
-  // `next` gets the states consistent with what it showed (empty when `a`
-  // is not enabled). False when it failed (r.found is set).
   auto check = [&](const std::vector<std::uint64_t>& from, const model::state& initial,
                    std::vector<model::action>& path, model::action a, int depth,
                    std::vector<std::uint64_t>& next) -> bool {
-    std::vector<model::successor> successors;
-    for (std::uint64_t packed : from)
-      for (auto& x : m.steps(model::state::unpack(packed), a)) successors.push_back(std::move(x));
-    if (successors.empty()) return true;
-    r.transitions += successors.size();
+    (void)initial;
     path.push_back(a);
-    const auto sc = m.to_scenario(initial, path);
+    auto f = check_step(m, from, path, impl, next, &r.transitions);
     path.pop_back();
-    const bool joined = a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof;
-    const std::size_t first = sc.schedule.size() - (joined ? 2 : 1);
-    const auto h = impls::run_in_simulation(sc, impl);
-    ++r.runs;
-    auto fail = [&](char inv, std::string what) {
-      r.found = failure{inv, std::move(what), sc, sc.schedule.size()};
-      r.depth = depth + 1;
-      return false;
-    };
-    if (const auto v = history::judge(sc, h); !v.empty()) return fail(v.front().invariant, history::describe(sc, v.front()));
-    const auto got = observed(h, first, sc.schedule.size());
-    std::vector<std::vector<std::string>> allowed;
-    for (const auto& x : successors) {
-      auto w = words(x.outcomes);
-      const bool match = w == got;
-      if (std::find(allowed.begin(), allowed.end(), w) == allowed.end()) allowed.push_back(std::move(w));
-      if (!match) continue;
-      if (const auto v = x.transition_violation ? x.transition_violation : m.invariants(x.next))
-        return fail(v->invariant, "the model itself: " + v->what);
-      next.push_back(x.next.pack());
-      model_states.emplace(x.next.pack(), 0);
-    }
-    if (next.empty()) {
-      std::string want;
-      for (const auto& w : allowed) want += (want.empty() ? "" : " or ") + join(w);
-      fail(classify(got, allowed), "at step " + std::to_string(sc.schedule.size()) + " (" +
-                                       std::string(model::action_name(a)) + ") the consumer saw " + join(got) +
-                                       "; the model allows " + want);
-      // Make the disagreement visible to the judge alone (and so to
-      // `lastword replay`): the consumer keeps calling recv after it.
-      for (const bool wait : {false, true}) {
-        scenario::scenario witness = sc;
-        scenario::step advance, recv;
-        advance.k = scenario::step::kind::advance;
-        advance.n = 1000;
-        recv.k = scenario::step::kind::recv;
-        if (wait) witness.schedule.push_back(advance);
-        for (int k = 0; k < 4; ++k) witness.schedule.push_back(recv);
-        const auto wv = history::judge(witness, impls::run_in_simulation(witness, impl));
-        if (wv.empty()) continue;
-        r.found->counterexample = std::move(witness);
-        r.found->what += "; with recv calls after it: " + history::describe(r.found->counterexample, wv.front());
-        break;
-      }
-      return false;
-    }
-    std::sort(next.begin(), next.end());
-    next.erase(std::unique(next.begin(), next.end()), next.end());
-    return true;
+    if (!next.empty() || f) ++r.runs;
+    for (std::uint64_t packed : next) model_states.emplace(packed, 0);
+    if (!f) return true;
+    r.found = std::move(f);
+    r.depth = depth + 1;
+    return false;
   };
 
   std::vector<node> merges, merges_next;  // merge points awaiting their lookahead

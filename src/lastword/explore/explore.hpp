@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lastword/scenario/scenario.hpp"
 #include "model/checker.hpp"
@@ -39,6 +40,15 @@ struct result {
 };
 
 using progress_fn = std::function<void(const result&)>;
+
+// One step of refinement: the implementation runs the scenario of `path`
+// (its last action is the step) from the model states `from` (all with the
+// same script). Returns the failure, if any; `next` receives the model
+// states consistent with what the implementation showed (empty when the
+// action is not enabled).
+std::optional<failure> check_step(const model::machine& m, const std::vector<std::uint64_t>& from,
+                                  const std::vector<model::action>& path, std::string_view impl,
+                                  std::vector<std::uint64_t>& next, std::uint64_t* transitions = nullptr);
 
 // The model alone.
 result explore_model(const model::machine& m);
