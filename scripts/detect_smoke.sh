@@ -2,11 +2,11 @@
 # ctest smoke run of `lastword detect`: it must run every layer, print the
 # table, and raise no alarm on the reference (a short budget may miss a
 # variant; that is a figure, not a failure here).
-# usage: detect_smoke.sh LASTWORD PROPS FUZZER PROTOCOL_FUZZER WORK_DIR
+# usage: detect_smoke.sh LASTWORD WORK_DIR [detect options naming the binaries]
 set -uo pipefail
-lastword=$1 props=$2 fuzzer=$3 protocol_fuzzer=$4 work=$5
-out=$("$lastword" detect --budget 1 --seeds 1 --props "$props" --fuzzer "$fuzzer" \
-  --protocol-fuzzer "$protocol_fuzzer" --work "$work")
+lastword=$1 work=$2
+shift 2
+out=$("$lastword" detect --budget 1 --seeds 1 "$@" --work "$work")
 status=$?
 echo "$out"
 if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then

@@ -23,13 +23,14 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr const char* check_usage =
     "usage: lastword check [--impl NAME] [--budget SECONDS] [--seed N] [--corpus DIR] [--out DIR]\n"
-    "                      [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH] [--work DIR]\n"
+    "                      [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH]\n"
+    "                      [--refinement-fuzzer PATH] [--work DIR]\n"
     "  --impl             the implementation to check (default reference; `lastword list`)\n"
     "  --budget           seconds for each randomized layer (default 10)\n"
     "  --seed             the random seed (default: a fresh one, printed)\n"
     "  --corpus           the regression scenarios (default corpus/regressions)\n"
     "  --out              where counterexamples are written (default lastword-failures)\n"
-    "  --props, --fuzzer, --protocol-fuzzer, --work: as for `lastword detect`\n";
+    "  --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer, --work: as for `lastword detect`\n";
 
 constexpr char invariants[] = "DPCXTKFLW";
 
@@ -83,6 +84,8 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
       b.fuzz_connection = v;
     } else if (a == "--protocol-fuzzer") {
       b.fuzz_protocol = v;
+    } else if (a == "--refinement-fuzzer") {
+      b.fuzz_refinement = v;
     } else if (a == "--work") {
       b.work = v;
     } else {
@@ -143,6 +146,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   results.push_back({"random scenarios", layer_random(impl, seed, budget, out_dir)});
   results.push_back({"properties", layer_properties(b, impl, seed, budget)});
   results.push_back({"fuzz connection", layer_fuzz_connection(b, impl, seed, budget)});
+  results.push_back({"fuzz refinement", layer_fuzz_refinement(b, impl, seed, budget)});
   results.push_back({"fuzz protocol_receive", layer_fuzz_protocol(b, impl, seed, budget)});
 
   // One verdict table: invariant x layer.

@@ -14,13 +14,15 @@ namespace {
 
 constexpr const char* detect_usage =
     "usage: lastword detect [--budget SECONDS] [--seeds N] [--json FILE]\n"
-    "                       [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH] [--work DIR]\n"
+    "                       [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH]\n"
+    "                       [--refinement-fuzzer PATH] [--work DIR]\n"
     "  --budget           seconds each layer may spend per implementation and seed (default 10)\n"
     "  --seeds            seeds per randomized layer; figures are medians (default 3)\n"
     "  --json             also write the table as JSON\n"
     "  --props            the connection_props binary (default build/default/connection_props)\n"
     "  --fuzzer           the connection fuzz target (default build/fuzz/fuzz_connection)\n"
     "  --protocol-fuzzer  the protocol_receive fuzz target (default build/fuzz/fuzz_protocol_receive)\n"
+    "  --refinement-fuzzer  the refinement fuzz target (default build/fuzz/fuzz_refinement)\n"
     "  --work             scratch directory for fuzzer corpora (default build/check-work)\n";
 
 template <class T>
@@ -106,6 +108,8 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
       b.fuzz_connection = v;
     } else if (a == "--protocol-fuzzer") {
       b.fuzz_protocol = v;
+    } else if (a == "--refinement-fuzzer") {
+      b.fuzz_refinement = v;
     } else if (a == "--work") {
       b.work = v;
     } else {
@@ -118,24 +122,26 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     return 2;
   }
 
-  const char* layers[] = {"model checker", "random scenarios", "properties", "fuzz connection", "fuzz protocol_receive"};
+  const char* layers[] = {"model checker",   "random scenarios", "properties",
+                          "fuzz connection", "fuzz refinement",  "fuzz protocol_receive"};
   out << "| implementation |";
   for (const char* l : layers) out << ' ' << l << " |";
-  out << "\n|---|---|---|---|---|---|\n";
+  out << "\n|---|---|---|---|---|---|---|\n";
   std::string json_rows;
   bool as_expected = true;
   for (const auto& impl : impls::implementations()) {
     const std::string name(impl.name);
     const bool expect_found = name != "reference";
-    std::vector<cell> cells(5);
+    std::vector<cell> cells(6);
     cells[0].attempts.push_back(layer_model_checker(name, ""));
     for (int s = 1; s <= seeds; ++s) {
       const auto seed = static_cast<std::uint64_t>(s);
       cells[1].attempts.push_back(layer_random(name, seed, budget, ""));
       cells[2].attempts.push_back(layer_properties(b, name, seed, budget));
       cells[3].attempts.push_back(layer_fuzz_connection(b, name, seed, budget));
+      cells[4].attempts.push_back(layer_fuzz_refinement(b, name, seed, budget));
       const attempt p = layer_fuzz_protocol(b, name, seed, budget);
-      cells[4].attempts.push_back(p);
+      cells[5].attempts.push_back(p);
       if (!p.applicable) break;
     }
     out << "| " << name;

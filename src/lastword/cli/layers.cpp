@@ -139,7 +139,7 @@ std::string binaries::missing() const {
   std::string out;
   if (!fs::exists(props))
     out += "'" + props + "' (cmake --preset default && cmake --build --preset default)\n";
-  for (const auto& f : {fuzz_connection, fuzz_protocol})
+  for (const auto& f : {fuzz_connection, fuzz_protocol, fuzz_refinement})
     if (!fs::exists(f)) out += "'" + f + "' (cmake --preset fuzz && cmake --build --preset fuzz)\n";
   return out;
 }
@@ -224,6 +224,14 @@ attempt layer_properties(const binaries& b, const std::string& impl, std::uint64
 
 attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
   return run_fuzzer(b.fuzz_connection, b.work, "connection", impl, seed, budget);
+}
+
+attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
+  attempt a = run_fuzzer(b.fuzz_refinement, b.work, "refinement", impl, seed, budget);
+  if (a.found && a.invariant == '?') a.invariant = 'D';
+  if (a.found)
+    a.reproduce = "LASTWORD_IMPL=" + impl + " " + b.fuzz_refinement + " " + a.reproduce.substr(a.reproduce.rfind(' ') + 1);
+  return a;
 }
 
 attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {

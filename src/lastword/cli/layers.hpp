@@ -27,6 +27,7 @@ struct binaries {
   std::string props = "build/default/connection_props";
   std::string fuzz_connection = "build/fuzz/fuzz_connection";
   std::string fuzz_protocol = "build/fuzz/fuzz_protocol_receive";
+  std::string fuzz_refinement = "build/fuzz/fuzz_refinement";
   std::string work = "build/check-work";
   // Empty when every binary exists; otherwise what is missing and how to
   // build it.
@@ -41,6 +42,7 @@ attempt layer_model_checker(const std::string& impl, const std::string& out_dir)
 attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir);
 attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
 attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
 // Applicable to the reference and to protocol-level variants only.
 attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
 

@@ -151,6 +151,73 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   return std::nullopt;
 }
 
+std::optional<failure> check_path(const model::machine& m, std::uint8_t script,
+                                  const std::vector<model::action>& path_in, std::string_view impl) {
+  model::state initial;
+  initial.script = script;
+  // Keep only the actions that are enabled along the way (as the model
+  // follows the whole set of states it may be in).
+  std::vector<std::vector<std::uint64_t>> sets{{initial.pack()}};
+  std::vector<model::action> path;
+  for (model::action a : path_in) {
+    // Enabled in some state; close() (never a no-op) in every state, so
+    // that it is enabled wherever the implementation turns out to be.
+    bool some = false, every = true;
+    for (auto packed : sets.back()) {
+      const bool e = !m.steps(model::state::unpack(packed), a).empty();
+      some = some || e;
+      every = every && e;
+    }
+    if (!some || (a == model::action::close && !every)) continue;
+    std::vector<std::uint64_t> all;
+    for (auto packed : sets.back())
+      for (const auto& x : m.steps_or_stay(model::state::unpack(packed), a)) all.push_back(x.next.pack());
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    sets.push_back(std::move(all));
+    path.push_back(a);
+  }
+  const auto sc = m.to_scenario(initial, path);
+  const auto h = impls::run_in_simulation(sc, impl);
+  if (const auto v = history::judge(sc, h); !v.empty())
+    return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
+  // Follow the model with exact sets, comparing each step's results.
+  std::vector<std::uint64_t> current{initial.pack()};
+  std::size_t step = 0;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const model::action a = path[i];
+    const bool joined = a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof;
+    const std::size_t first = step, end = step + (joined ? 2 : 1);
+    step = end;
+    const auto got = observed(h, first, end);
+    std::vector<std::vector<std::string>> allowed;
+    std::vector<std::uint64_t> next;
+    for (auto packed : current) {
+      for (const auto& x : m.steps_or_stay(model::state::unpack(packed), a)) {
+        auto w = words(x.outcomes);
+        const bool match = w == got;
+        if (std::find(allowed.begin(), allowed.end(), w) == allowed.end()) allowed.push_back(std::move(w));
+        if (!match) continue;
+        if (const auto v = x.transition_violation ? x.transition_violation : m.invariants(x.next))
+          return failure{v->invariant, "the model itself: " + v->what, sc, sc.schedule.size()};
+        next.push_back(x.next.pack());
+      }
+    }
+    if (next.empty()) {
+      std::string want;
+      for (const auto& w : allowed) want += (want.empty() ? "" : " or ") + join(w);
+      return failure{classify(got, allowed),
+                     "at step " + std::to_string(end) + " (" + std::string(model::action_name(a)) +
+                         ") the consumer saw " + join(got) + "; the model allows " + want,
+                     sc, end};
+    }
+    std::sort(next.begin(), next.end());
+    next.erase(std::unique(next.begin(), next.end()), next.end());
+    current = std::move(next);
+  }
+  return std::nullopt;
+}
+
 result explore_model(const model::machine& m) {
   const auto r = model::explore(m);
   result out;

@@ -50,6 +50,12 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
                                   const std::vector<model::action>& path, std::string_view impl,
                                   std::vector<std::uint64_t>& next, std::uint64_t* transitions = nullptr);
 
+// A whole path at once: the implementation runs its scenario one time, and
+// the model follows it step by step (sets of states, as in explore_impl).
+// The first failure, if any. Actions not enabled anywhere are skipped.
+std::optional<failure> check_path(const model::machine& m, std::uint8_t script,
+                                  const std::vector<model::action>& path, std::string_view impl);
+
 // The model alone.
 result explore_model(const model::machine& m);
 // The model and the named implementation together.
