@@ -20,19 +20,14 @@
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/scenario/generate.hpp"
+#include "impl_env.hpp"
 
 namespace {
 std::string g_impl = "reference";
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  if (const char* impl = std::getenv("LASTWORD_IMPL")) {
-    if (!lastword::impls::find_implementation(impl)) {
-      std::fprintf(stderr, "connection: unknown LASTWORD_IMPL '%s' (see `lastword list`)\n", impl);
-      std::exit(2);
-    }
-    g_impl = impl;
-  }
+  g_impl = lastword::fuzz::impl_from_env("connection");
   return 0;
 }
 

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "lastword/explore/explore.hpp"
-#include "lastword/impls/registry.hpp"
+#include "impl_env.hpp"
 
 namespace {
 
@@ -36,13 +36,7 @@ constexpr std::size_t max_actions = 48;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  if (const char* impl = std::getenv("LASTWORD_IMPL")) {
-    if (!lastword::impls::find_implementation(impl)) {
-      std::fprintf(stderr, "refinement: unknown LASTWORD_IMPL '%s' (see `lastword list`)\n", impl);
-      std::exit(2);
-    }
-    g_impl = impl;
-  }
+  g_impl = lastword::fuzz::impl_from_env("refinement");
   return 0;
 }
 

@@ -78,16 +78,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
       corpus = v;
     } else if (a == "--out") {
       out_dir = v;
-    } else if (a == "--props") {
-      b.props = v;
-    } else if (a == "--fuzzer") {
-      b.fuzz_connection = v;
-    } else if (a == "--protocol-fuzzer") {
-      b.fuzz_protocol = v;
-    } else if (a == "--refinement-fuzzer") {
-      b.fuzz_refinement = v;
-    } else if (a == "--work") {
-      b.work = v;
+    } else if (b.set(a, v)) {
     } else {
       err << "lastword check: unknown option '" << a << "'\n" << check_usage;
       return 2;

@@ -102,16 +102,7 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
       }
     } else if (a == "--json") {
       json = v;
-    } else if (a == "--props") {
-      b.props = v;
-    } else if (a == "--fuzzer") {
-      b.fuzz_connection = v;
-    } else if (a == "--protocol-fuzzer") {
-      b.fuzz_protocol = v;
-    } else if (a == "--refinement-fuzzer") {
-      b.fuzz_refinement = v;
-    } else if (a == "--work") {
-      b.work = v;
+    } else if (b.set(a, v)) {
     } else {
       err << "lastword detect: unknown option '" << a << "'\n" << detect_usage;
       return 2;

@@ -144,6 +144,17 @@ std::string binaries::missing() const {
   return out;
 }
 
+bool binaries::set(const std::string& option, const std::string& value) {
+  std::string* target = option == "--props"               ? &props
+                        : option == "--fuzzer"            ? &fuzz_connection
+                        : option == "--protocol-fuzzer"   ? &fuzz_protocol
+                        : option == "--refinement-fuzzer" ? &fuzz_refinement
+                        : option == "--work"              ? &work
+                                                          : nullptr;
+  if (target) *target = value;
+  return target != nullptr;
+}
+
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir) {
   const model::machine m(default_scope());
   const auto r = explore::explore_impl(m, impl);

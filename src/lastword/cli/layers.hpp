@@ -32,6 +32,9 @@ struct binaries {
   // Empty when every binary exists; otherwise what is missing and how to
   // build it.
   std::string missing() const;
+  // Takes --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer and
+  // --work; false for any other option.
+  bool set(const std::string& option, const std::string& value);
 };
 
 // Exhaustive: the default scope against the model; a counterexample is
