@@ -46,19 +46,7 @@ TEST_P(ConnectionPropsCatch, PropertyCatchesTheVariant) {
                                     << (on_reference.empty() ? "" : history::describe(last_failure, on_reference[0]));
 }
 
-std::vector<std::string> variants() {
-  std::vector<std::string> out;
-  for (const auto& i : impls::implementations())
-    if (i.name != "reference") out.emplace_back(i.name);
-  return out;
-}
-
-INSTANTIATE_TEST_SUITE_P(Catalog, ConnectionPropsCatch, ::testing::ValuesIn(variants()), [](const auto& info) {
-  std::string n = info.param;
-  for (auto& ch : n)
-    if (ch == '-') ch = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Catalog, ConnectionPropsCatch, ::testing::ValuesIn(catalog_variants()), variant_test_name);
 
 }  // namespace
 }  // namespace lastword::props

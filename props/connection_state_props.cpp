@@ -92,18 +92,7 @@ TEST_P(ConnectionStatePropsCatch, StatefulPropertyCatchesTheVariant) {
   expect_caught(name.c_str(), [name] { refines_the_model(name); }, 5000);
 }
 
-std::vector<std::string> variants() {
-  std::vector<std::string> out;
-  for (const auto& i : impls::implementations())
-    if (i.name != "reference") out.emplace_back(i.name);
-  return out;
-}
-
-INSTANTIATE_TEST_SUITE_P(Catalog, ConnectionStatePropsCatch, ::testing::ValuesIn(variants()), [](const auto& info) {
-  std::string n = info.param;
-  std::replace(n.begin(), n.end(), '-', '_');
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Catalog, ConnectionStatePropsCatch, ::testing::ValuesIn(catalog_variants()), variant_test_name);
 
 }  // namespace
 }  // namespace lastword::props

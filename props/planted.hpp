@@ -10,7 +10,12 @@
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
+
+#include "lastword/impls/registry.hpp"
 
 namespace lastword::props {
 
@@ -40,6 +45,21 @@ void expect_caught(const char* variant, Testable&& body, int max_cases = 1000) {
     return;
   }
   ADD_FAILURE() << "the property did not catch " << variant << " in " << max_cases << " cases";
+}
+
+// The catalog variants, to instantiate one planted-bug test each.
+inline std::vector<std::string> catalog_variants() {
+  std::vector<std::string> out;
+  for (const auto& i : impls::implementations())
+    if (i.name != "reference") out.emplace_back(i.name);
+  return out;
+}
+
+// A GoogleTest name for a variant's test ('-' is not allowed).
+inline std::string variant_test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n = info.param;
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
 }
 
 }  // namespace lastword::props

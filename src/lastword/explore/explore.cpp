@@ -84,6 +84,51 @@ char classify(const std::vector<std::string>& got, const std::vector<std::vector
   return 'D';
 }
 
+bool joined(model::action a) {
+  return a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof;
+}
+
+struct disagreement {
+  char invariant;
+  std::string what;
+  bool model_itself;  // the model broke its own invariant; otherwise it allows other outcomes
+};
+
+// Follows `a` from the model states `from` to those whose outcomes are the
+// implementation's `got`, into `next` (sorted, distinct); `step` is the
+// schedule step it ends at, for the message.
+std::optional<disagreement> follow(const model::machine& m, const std::vector<std::uint64_t>& from, model::action a,
+                                   const std::vector<std::string>& got, std::size_t step,
+                                   std::vector<std::uint64_t>& next, std::uint64_t* transitions) {
+  next.clear();
+  std::vector<std::vector<std::string>> allowed;
+  for (std::uint64_t packed : from) {
+    for (const auto& x : m.steps_or_stay(model::state::unpack(packed), a)) {
+      if (transitions) ++*transitions;
+      auto w = words(x.outcomes);
+      const bool match = w == got;
+      if (std::find(allowed.begin(), allowed.end(), w) == allowed.end()) allowed.push_back(std::move(w));
+      if (!match) continue;
+      if (const auto v = x.transition_violation ? x.transition_violation : m.invariants(x.next)) {
+        next.clear();
+        return disagreement{v->invariant, "the model itself: " + v->what, true};
+      }
+      next.push_back(x.next.pack());
+    }
+  }
+  if (next.empty()) {
+    std::string want;
+    for (const auto& w : allowed) want += (want.empty() ? "" : " or ") + join(w);
+    return disagreement{classify(got, allowed),
+                        "at step " + std::to_string(step) + " (" + std::string(model::action_name(a)) +
+                            ") the consumer saw " + join(got) + "; the model allows " + want,
+                        false};
+  }
+  std::sort(next.begin(), next.end());
+  next.erase(std::unique(next.begin(), next.end()), next.end());
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<failure> check_step(const model::machine& m, const std::vector<std::uint64_t>& from,
@@ -96,38 +141,17 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   bool enabled = false;
   for (std::uint64_t packed : from) enabled = enabled || !m.steps(model::state::unpack(packed), a).empty();
   if (!enabled) return std::nullopt;
-  std::vector<model::successor> successors;
-  for (std::uint64_t packed : from)
-    for (auto& x : m.steps_or_stay(model::state::unpack(packed), a)) successors.push_back(std::move(x));
-  if (transitions) *transitions += successors.size();
   model::state initial;
   initial.script = model::state::unpack(from.front()).script;
   const auto sc = m.to_scenario(initial, path);
-  const bool joined = a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof;
-  const std::size_t first = sc.schedule.size() - (joined ? 2 : 1);
+  const std::size_t first = sc.schedule.size() - (joined(a) ? 2 : 1);
   const auto h = impls::run_in_simulation(sc, impl);
-  auto fail = [&](char inv, std::string what) {
-    next.clear();
-    return failure{inv, std::move(what), sc, sc.schedule.size()};
-  };
-  if (const auto v = history::judge(sc, h); !v.empty()) return fail(v.front().invariant, history::describe(sc, v.front()));
-  const auto got = observed(h, first, sc.schedule.size());
-  std::vector<std::vector<std::string>> allowed;
-  for (const auto& x : successors) {
-    auto w = words(x.outcomes);
-    const bool match = w == got;
-    if (std::find(allowed.begin(), allowed.end(), w) == allowed.end()) allowed.push_back(std::move(w));
-    if (!match) continue;
-    if (const auto v = x.transition_violation ? x.transition_violation : m.invariants(x.next))
-      return fail(v->invariant, "the model itself: " + v->what);
-    next.push_back(x.next.pack());
-  }
-  if (next.empty()) {
-    std::string want;
-    for (const auto& w : allowed) want += (want.empty() ? "" : " or ") + join(w);
-    failure f = fail(classify(got, allowed), "at step " + std::to_string(sc.schedule.size()) + " (" +
-                                                 std::string(model::action_name(a)) + ") the consumer saw " +
-                                                 join(got) + "; the model allows " + want);
+  if (const auto v = history::judge(sc, h); !v.empty())
+    return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
+  const auto d = follow(m, from, a, observed(h, first, sc.schedule.size()), sc.schedule.size(), next, transitions);
+  if (!d) return std::nullopt;
+  failure f{d->invariant, d->what, sc, sc.schedule.size()};
+  if (!d->model_itself) {
     // Make the disagreement visible to the judge alone (and so to
     // `lastword replay`): the consumer keeps calling recv after it.
     for (const bool wait : {false, true}) {
@@ -144,11 +168,8 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
       f.what += "; with recv calls after it: " + history::describe(f.counterexample, wv.front());
       break;
     }
-    return f;
   }
-  std::sort(next.begin(), next.end());
-  next.erase(std::unique(next.begin(), next.end()), next.end());
-  return std::nullopt;
+  return f;
 }
 
 std::optional<failure> check_path(const model::machine& m, std::uint8_t script,
@@ -186,33 +207,11 @@ std::optional<failure> check_path(const model::machine& m, std::uint8_t script,
   std::size_t step = 0;
   for (std::size_t i = 0; i < path.size(); ++i) {
     const model::action a = path[i];
-    const bool joined = a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof;
-    const std::size_t first = step, end = step + (joined ? 2 : 1);
+    const std::size_t first = step, end = step + (joined(a) ? 2 : 1);
     step = end;
-    const auto got = observed(h, first, end);
-    std::vector<std::vector<std::string>> allowed;
     std::vector<std::uint64_t> next;
-    for (auto packed : current) {
-      for (const auto& x : m.steps_or_stay(model::state::unpack(packed), a)) {
-        auto w = words(x.outcomes);
-        const bool match = w == got;
-        if (std::find(allowed.begin(), allowed.end(), w) == allowed.end()) allowed.push_back(std::move(w));
-        if (!match) continue;
-        if (const auto v = x.transition_violation ? x.transition_violation : m.invariants(x.next))
-          return failure{v->invariant, "the model itself: " + v->what, sc, sc.schedule.size()};
-        next.push_back(x.next.pack());
-      }
-    }
-    if (next.empty()) {
-      std::string want;
-      for (const auto& w : allowed) want += (want.empty() ? "" : " or ") + join(w);
-      return failure{classify(got, allowed),
-                     "at step " + std::to_string(end) + " (" + std::string(model::action_name(a)) +
-                         ") the consumer saw " + join(got) + "; the model allows " + want,
-                     sc, end};
-    }
-    std::sort(next.begin(), next.end());
-    next.erase(std::unique(next.begin(), next.end()), next.end());
+    if (const auto d = follow(m, current, a, observed(h, first, end), end, next, nullptr))
+      return failure{d->invariant, d->what, sc, d->model_itself ? sc.schedule.size() : end};
     current = std::move(next);
   }
   return std::nullopt;

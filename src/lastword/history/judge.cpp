@@ -21,6 +21,14 @@ struct received_message {
 
 std::string quote(std::string_view s) { return wire::quoted(s); }
 
+// Steps joined by ';' form one scheduler turn: the turn of step `step`.
+std::size_t turn_in(const scenario::scenario& s, std::size_t step) {
+  std::size_t turn = 0;
+  for (std::size_t i = 0; i < step && i < s.schedule.size(); ++i)
+    if (!s.schedule[i].same_turn_as_next) ++turn;
+  return turn;
+}
+
 bool ok_code(std::uint16_t c) { return c == 1000 || c == 1001 || c == 1005; }
 
 // Follows the received stream as the implementation read it.
@@ -170,13 +178,7 @@ class judge_run {
     return sum;
   }
 
-  // Steps joined by ';' form one scheduler turn.
-  std::size_t turn_of(std::size_t step) const {
-    std::size_t turn = 0;
-    for (std::size_t i = 0; i < step && i < s_.schedule.size(); ++i)
-      if (!s_.schedule[i].same_turn_as_next) ++turn;
-    return turn;
-  }
+  std::size_t turn_of(std::size_t step) const { return turn_in(s_, step); }
 
   void on_event(const event& e) {
     while (checked_steps_ < e.step && checked_steps_ < h_.steps.size()) check_step(checked_steps_++);
@@ -574,12 +576,7 @@ class judge_run {
 // So the implementation's drop of the transport may have come before any
 // of the reads recorded earlier in its turn.
 std::vector<history> drop_orders(const scenario::scenario& s, const history& h) {
-  auto turn_of = [&](std::size_t step) {
-    std::size_t turn = 0;
-    for (std::size_t i = 0; i < step && i < s.schedule.size(); ++i)
-      if (!s.schedule[i].same_turn_as_next) ++turn;
-    return turn;
-  };
+  auto turn_of = [&](std::size_t step) { return turn_in(s, step); };
   std::vector<history> out;
   for (std::size_t t = 0; t < h.events.size(); ++t) {
     if (h.events[t].k != event::kind::transport_closed) continue;
