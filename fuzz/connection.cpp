@@ -24,16 +24,31 @@
 
 namespace {
 std::string g_impl = "reference";
+std::size_t g_runs = 0, g_not_applicable = 0;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   g_impl = lastword::fuzz::impl_from_env("connection");
+  // Runs the implementation could not express are neither passes nor
+  // failures: say how many there were.
+  std::atexit([] {
+    if (g_not_applicable > 0)
+      std::fprintf(stderr, "connection: %zu of %zu runs not applicable to %s\n", g_not_applicable, g_runs,
+                   g_impl.c_str());
+  });
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto s = lastword::scenario::from_bytes({data, size});
+  // Inputs decode in the implementation's vocabulary (`lastword replay
+  // --bytes --impl NAME` does the same).
+  const auto s = lastword::impls::scenario_from_bytes({data, size}, g_impl);
   const auto h = lastword::impls::run_in_simulation(s, g_impl);
+  ++g_runs;
+  if (!h.not_applicable.empty()) {
+    ++g_not_applicable;
+    return 0;
+  }
   const auto violations = lastword::history::judge(s, h);
   if (violations.empty()) return 0;
   std::fprintf(stderr, "connection: violation by %s:\n", g_impl.c_str());

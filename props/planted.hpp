@@ -51,7 +51,15 @@ void expect_caught(const char* variant, Testable&& body, int max_cases = 1000) {
 inline std::vector<std::string> catalog_variants() {
   std::vector<std::string> out;
   for (const auto& i : impls::implementations())
-    if (i.name != "reference") out.emplace_back(i.name);
+    if (i.catalog && i.name != "reference") out.emplace_back(i.name);
+  return out;
+}
+
+// The other libraries in the registry (not variants of the reference).
+inline std::vector<std::string> other_libraries() {
+  std::vector<std::string> out;
+  for (const auto& i : impls::implementations())
+    if (!i.catalog) out.emplace_back(i.name);
   return out;
 }
 

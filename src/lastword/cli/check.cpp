@@ -127,7 +127,9 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     }
     const auto& s = std::get<scenario::scenario>(parsed);
     ++corpus_result.executions;
-    for (const auto& v : history::judge(s, impls::run_in_simulation(s, impl)))
+    const auto judged = impls::run_and_judge(s, impl);
+    if (!judged) ++corpus_result.not_applicable;
+    for (const auto& v : judged.value_or(std::vector<history::violation>{}))
       corpus_found.try_emplace(v.invariant, "lastword replay " + f.string() + " --impl " + impl + "   # " +
                                                 history::describe(s, v));
   }

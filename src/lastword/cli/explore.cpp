@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 constexpr const char* explore_usage =
     "usage: lastword explore [--impl NAME|all|none] [--messages N] [--fragments N] [--depth N]\n"
     "                        [--high N] [--low N] [--pings 0|1] [--ends LIST] [--actions LIST]\n"
-    "                        [--json FILE] [--out DIR]\n"
+    "                        [--waive LIST] [--json FILE] [--out DIR]\n"
     "  --impl       implementation(s) to check against the model (default reference;\n"
     "               all: every registered one; none: the model alone)\n"
     "  --messages   data messages in a peer script, 0..N (default 3, at most 4)\n"
@@ -29,6 +29,8 @@ constexpr const char* explore_usage =
     "  --actions    the steps to explore, of read,read-all,eof,reset,recv,recv0,\n"
     "               recv-timeout,streaming,cancel,close,advance,read-advance,read-all-eof\n"
     "               (default all)\n"
+    "  --waive      invariants to set aside, e.g. F, so that a known violation does\n"
+    "               not hide the others (default none; the verdict names them)\n"
     "  --json       also write the figures and verdicts as JSON\n"
     "  --out        where counterexamples are written (default lastword-failures)\n";
 
@@ -126,6 +128,12 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     int n = 0;
     if (a == "--impl") {
       impl = v;
+    } else if (a == "--waive") {
+      if (v.empty() || v.find_first_not_of("DPCXTKFLW") != std::string::npos) {
+        err << "lastword explore: --waive needs invariant letters of DPCXTKFLW, not '" << v << "'\n";
+        return 2;
+      }
+      history::waive(v);
     } else if (a == "--messages") {
       if (!number(0, 4, sc.max_messages)) return 2;
     } else if (a == "--fragments") {
@@ -196,12 +204,27 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
   std::string json_rows;
   auto report = [&](const std::string& name, const explore::result& r) {
     out << name << ": " << figures(r) << '\n';
+    if (!r.left_out.empty() || r.not_applicable > 0) {
+      // Never counted as passes: say what was not checked.
+      out << "  not applicable:";
+      for (std::size_t k = 0; k < r.left_out.size(); ++k)
+        out << (k ? ", " : " actions left out of the scope: ") << model::action_name(r.left_out[k]);
+      if (r.not_applicable > 0)
+        out << (r.left_out.empty() ? " " : "; ") << r.not_applicable
+            << " path(s) the implementation cannot express, not explored further";
+      out << '\n';
+    }
     std::string row = "{\"name\":\"" + json_escape(name) + "\",\"states\":" + std::to_string(r.states) +
                       ",\"transitions\":" + std::to_string(r.transitions) + ",\"runs\":" + std::to_string(r.runs) +
                       ",\"depth\":" + std::to_string(r.depth) + ",\"seconds\":" + std::to_string(r.seconds) +
-                      ",\"peak_bytes\":" + std::to_string(r.peak_bytes);
+                      ",\"peak_bytes\":" + std::to_string(r.peak_bytes) +
+                      ",\"not_applicable_paths\":" + std::to_string(r.not_applicable) + ",\"left_out\":[";
+    for (std::size_t k = 0; k < r.left_out.size(); ++k)
+      row += std::string(k ? "," : "") + "\"" + std::string(model::action_name(r.left_out[k])) + "\"";
+    row += "]";
     if (!r.found) {
-      out << "  verdict: every invariant holds within the scope\n";
+      out << "  verdict: every invariant" << (history::waived().empty() ? "" : " but " + history::waived() + " (waived)")
+          << " holds within the scope\n";
       row += ",\"verdict\":\"held\"}";
     } else {
       exit_code = 1;
@@ -213,7 +236,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
                           << scenario::print(r.found->counterexample);
       out << "  verdict: " << r.found->invariant << " violated: " << r.found->what << '\n'
           << "  shortest counterexample (" << r.found->length << " steps): " << file.string() << '\n'
-          << "  reproduce: lastword replay " << file.string() << " --impl " << name << '\n';
+          << "  reproduce: lastword replay " << file.string() << " --impl " << name
+          << (history::waived().empty() ? "" : " --waive " + history::waived()) << '\n';
       row += ",\"verdict\":\"violated\",\"invariant\":\"" + std::string(1, r.found->invariant) +
              "\",\"length\":" + std::to_string(r.found->length) + ",\"what\":\"" + json_escape(r.found->what) +
              "\",\"counterexample\":\"" + json_escape(file.string()) + "\"}";

@@ -50,9 +50,13 @@ char first_invariant(const std::string& output) {
   return '?';
 }
 
-std::vector<history::violation> judge_bytes(const std::vector<std::uint8_t>& bytes, const std::string& impl) {
-  const auto s = scenario::from_bytes(bytes);
-  return history::judge(s, impls::run_in_simulation(s, impl));
+// The violations of the scenario `bytes` decode into (empty when it holds
+// or is not applicable: `applicable` tells which).
+std::vector<history::violation> judge_bytes(const std::vector<std::uint8_t>& bytes, const std::string& impl,
+                                            bool* applicable = nullptr) {
+  auto v = impls::run_and_judge(impls::scenario_from_bytes(bytes, impl), impl);
+  if (applicable) *applicable = v.has_value();
+  return v ? std::move(*v) : std::vector<history::violation>{};
 }
 
 // Greedy shrinking: drop chunks of bytes, then lower single bytes, while the
@@ -179,14 +183,16 @@ attempt layer_random(const std::string& impl, std::uint64_t seed, double budget,
     std::vector<std::uint8_t> bytes(rng() % 65);
     for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
     ++a.executions;
-    const auto v = judge_bytes(bytes, impl);
+    bool applicable = true;
+    const auto v = judge_bytes(bytes, impl, &applicable);
+    if (!applicable) ++a.not_applicable;
     if (v.empty()) continue;
     a.found = true;
     a.invariant = v.front().invariant;
     a.seconds = seconds_since(start);
     if (!out_dir.empty()) {
-      const auto s = scenario::from_bytes(shrink(bytes, a.invariant, impl));
-      const auto again = history::judge(s, impls::run_in_simulation(s, impl));
+      const auto s = impls::scenario_from_bytes(shrink(bytes, a.invariant, impl), impl);
+      const auto again = impls::run_and_judge(s, impl).value_or(std::vector<history::violation>{});
       std::error_code ec;
       fs::create_directories(out_dir, ec);
       const std::string file = (fs::path(out_dir) / (impl + "-seed" + std::to_string(seed) + ".scenario")).string();
@@ -207,7 +213,8 @@ attempt layer_properties(const binaries& b, const std::string& impl, std::uint64
   if (impl != "reference") {
     std::string n = impl;
     std::replace(n.begin(), n.end(), '-', '_');
-    filter = "Catalog/ConnectionPropsCatch.PropertyCatchesTheVariant/" + n;
+    filter = std::string(impls::find_implementation(impl)->catalog ? "Catalog" : "Libraries") +
+             "/ConnectionPropsCatch.PropertyCatchesTheVariant/" + n;
   }
   const auto cases = static_cast<std::uint64_t>(std::max(100.0, budget * 20000));
   const std::string params = "seed=" + std::to_string(seed) + " max_success=" + std::to_string(cases);

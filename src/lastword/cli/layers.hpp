@@ -19,6 +19,7 @@ struct attempt {
   char invariant = '-';
   double seconds = 0;
   std::uint64_t executions = 0;
+  std::uint64_t not_applicable = 0;  // runs the implementation could not express
   std::string reproduce;  // the command that shows the violation
   std::string what;       // the violation, in words
 };

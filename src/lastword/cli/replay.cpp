@@ -13,11 +13,14 @@ namespace lastword::cli {
 namespace {
 
 constexpr const char* replay_usage =
-    "usage: lastword replay SCENARIO [--impl NAME] [--bytes] [--quiet]\n"
+    "usage: lastword replay SCENARIO [--impl NAME] [--bytes] [--quiet] [--waive LIST]\n"
     "  SCENARIO  a scenario file (see corpus/regressions/ for examples)\n"
     "  --bytes   SCENARIO is a raw input of the connection fuzz target\n"
     "  --impl    the implementation to run (default reference; `lastword list` shows all)\n"
-    "  --quiet   print only the verdict\n";
+    "  --quiet   print only the verdict\n"
+    "  --waive   invariants to set aside (letters of DPCXTKFLW; the verdict names them)\n"
+    "exit: 0 every invariant holds, 1 violated, 2 bad input, 3 not applicable (the\n"
+    "      implementation cannot express a step of the scenario)\n";
 
 constexpr std::size_t max_file = 64u << 20;
 
@@ -25,6 +28,17 @@ std::string known_names() {
   std::string s;
   for (const auto& i : impls::implementations()) s += (s.empty() ? "" : ", ") + std::string(i.name);
   return s;
+}
+
+std::string describe(const scenario::vocabulary& v) {
+  std::string s;
+  const auto add = [&](bool supported, const char* what) {
+    if (!supported) s += (s.empty() ? "" : ", ") + std::string(what);
+  };
+  add(v.timeouts, "recv() with a timeout");
+  add(v.streaming, "recv_streaming()");
+  add(v.cancel, "cancel");
+  return s.empty() ? "nothing" : s;
 }
 
 }  // namespace
@@ -36,7 +50,9 @@ int run_list(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
   for (const auto& i : impls::implementations()) {
     out << i.name << "\n    " << i.difference << '\n';
-    if (i.name != "reference") {
+    if (!i.catalog) {
+      out << "    " << i.library << ", " << i.versions << "; not applicable: " << describe(i.vocab) << '\n';
+    } else if (i.name != "reference") {
       out << "    " << i.library << ", " << i.versions << " (" << i.reference << ")\n";
       out << "    its regression scenario violates " << i.expected << ": corpus/regressions/" << i.name
           << ".scenario\n";
@@ -55,6 +71,13 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
         return 2;
       }
       impl = args[++i];
+    } else if (args[i] == "--waive") {
+      if (i + 1 >= args.size() || args[i + 1].empty() ||
+          args[i + 1].find_first_not_of("DPCXTKFLW") != std::string::npos) {
+        err << "lastword replay: --waive needs invariant letters of DPCXTKFLW\n" << replay_usage;
+        return 2;
+      }
+      history::waive(args[++i]);
     } else if (args[i] == "--quiet") {
       quiet = true;
     } else if (args[i] == "--bytes") {
@@ -95,7 +118,9 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   scenario::scenario s;
   if (raw) {
-    s = scenario::from_bytes({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+    // Raw inputs decode in the implementation's vocabulary, as its fuzz run did.
+    s = scenario::from_bytes({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, nullptr,
+                             impls::find_implementation(impl)->vocab);
   } else {
     auto parsed = scenario::parse(text);
     if (auto* e = std::get_if<scenario::parse_error>(&parsed)) {
@@ -105,20 +130,29 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
     s = std::move(std::get<scenario::scenario>(parsed));
   }
   const history::history h = impls::run_in_simulation(s, impl);
-  const auto violations = history::judge(s, h);
-  if (!quiet) {
+  const bool applicable = h.not_applicable.empty();
+  if (!quiet && (applicable || !h.events.empty())) {
     out << "# " << file << " on " << impl << "\n";
     if (raw) out << "# as a scenario file:\n" << scenario::print(s);
     out << "step    time  actor     action -> result\n";
     out << history::timeline(s, h);
   }
+  if (!applicable) {
+    out << "verdict: not applicable: " << h.not_applicable << '\n';
+    return 3;
+  }
+  const auto violations = history::judge(s, h);
   if (violations.empty()) {
-    out << "verdict: every invariant holds (D P C X T K F L W) on " << impl << '\n';
+    if (history::waived().empty())
+      out << "verdict: every invariant holds (D P C X T K F L W) on " << impl << '\n';
+    else
+      out << "verdict: every invariant but " << history::waived() << " (waived) holds on " << impl << '\n';
     return 0;
   }
   out << "verdict: " << violations.size() << " invariant(s) violated on " << impl << '\n';
   for (const auto& v : violations) out << "  " << history::describe(s, v) << '\n';
-  out << "reproduce: lastword replay " << file << (raw ? " --bytes" : "") << " --impl " << impl << '\n';
+  out << "reproduce: lastword replay " << file << (raw ? " --bytes" : "") << " --impl " << impl
+      << (history::waived().empty() ? "" : " --waive " + history::waived()) << '\n';
   return 1;
 }
 

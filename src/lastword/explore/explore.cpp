@@ -6,6 +6,7 @@
 
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
+#include "lastword/wire/assert.hpp"
 
 namespace lastword::explore {
 namespace {
@@ -131,9 +132,22 @@ std::optional<disagreement> follow(const model::machine& m, const std::vector<st
 
 }  // namespace
 
+bool expressible(model::action a, std::string_view impl) {
+  const impls::implementation* i = impls::find_implementation(impl);
+  LASTWORD_ASSERT(i);
+  switch (a) {
+    case model::action::recv_zero:
+    case model::action::recv_timeout: return i->vocab.timeouts;
+    case model::action::streaming: return i->vocab.streaming;
+    case model::action::cancel: return i->vocab.cancel;
+    default: return true;
+  }
+}
+
 std::optional<failure> check_step(const model::machine& m, const std::vector<std::uint64_t>& from,
                                   const std::vector<model::action>& path, std::string_view impl,
-                                  std::vector<std::uint64_t>& next, std::uint64_t* transitions) {
+                                  std::vector<std::uint64_t>& next, std::uint64_t* transitions,
+                                  bool* not_applicable) {
   next.clear();
   const model::action a = path.back();
   // Enabled in at least one of the states; the others stay where the
@@ -146,6 +160,10 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   const auto sc = m.to_scenario(initial, path);
   const std::size_t first = sc.schedule.size() - (joined(a) ? 2 : 1);
   const auto h = impls::run_in_simulation(sc, impl);
+  if (!h.not_applicable.empty()) {
+    if (not_applicable) *not_applicable = true;
+    return std::nullopt;
+  }
   if (const auto v = history::judge(sc, h); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
   const auto d = follow(m, from, a, observed(h, first, sc.schedule.size()), sc.schedule.size(), next, transitions);
@@ -162,8 +180,9 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
       recv.k = scenario::step::kind::recv;
       if (wait) witness.schedule.push_back(advance);
       for (int k = 0; k < 4; ++k) witness.schedule.push_back(recv);
-      const auto wv = history::judge(witness, impls::run_in_simulation(witness, impl));
-      if (wv.empty()) continue;
+      const auto judged = impls::run_and_judge(witness, impl);
+      if (!judged || judged->empty()) continue;
+      const auto& wv = *judged;
       f.counterexample = std::move(witness);
       f.what += "; with recv calls after it: " + history::describe(f.counterexample, wv.front());
       break;
@@ -200,6 +219,7 @@ std::optional<failure> check_path(const model::machine& m, std::uint8_t script,
   }
   const auto sc = m.to_scenario(initial, path);
   const auto h = impls::run_in_simulation(sc, impl);
+  if (!h.not_applicable.empty()) return std::nullopt;
   if (const auto v = history::judge(sc, h); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
   // Follow the model with exact sets, comparing each step's results.
@@ -285,8 +305,10 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
                    std::vector<std::uint64_t>& next) -> bool {
     (void)initial;
     path.push_back(a);
-    auto f = check_step(m, from, path, impl, next, &r.transitions);
+    bool skipped = false;
+    auto f = check_step(m, from, path, impl, next, &r.transitions, &skipped);
     path.pop_back();
+    if (skipped) ++r.not_applicable;
     if (!next.empty() || f) ++r.runs;
     for (std::uint64_t packed : next) model_states.emplace(packed, 0);
     if (!f) return true;
@@ -294,6 +316,9 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     r.depth = depth + 1;
     return false;
   };
+
+  std::vector<model::action> actions;
+  for (model::action a : m.bounds().actions) (expressible(a, impl) ? actions : r.left_out).push_back(a);
 
   std::vector<node> merges, merges_next;  // merge points awaiting their lookahead
   std::size_t level_begin = 0;
@@ -304,7 +329,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
       std::vector<model::action> path = path_to(static_cast<std::uint32_t>(i), script);
       model::state initial;
       initial.script = script;
-      for (model::action a : m.bounds().actions) {
+      for (model::action a : actions) {
         std::vector<std::uint64_t> next;
         if (!check(nodes[i].states, initial, path, a, depth, next)) return finish();
         if (next.empty()) continue;  // not enabled
@@ -333,7 +358,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
       path.push_back(mg.via);
       model::state initial;
       initial.script = script;
-      for (model::action b : m.bounds().actions) {
+      for (model::action b : actions) {
         std::vector<std::uint64_t> ignored;
         if (!check(mg.states, initial, path, b, depth, ignored)) return finish();
       }

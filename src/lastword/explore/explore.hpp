@@ -36,6 +36,10 @@ struct result {
   int depth = 0;
   double seconds = 0;
   std::uint64_t peak_bytes = 0;
+  // Paths the implementation could not express (they are not explored
+  // further), and the scope's actions outside its vocabulary (left out).
+  std::uint64_t not_applicable = 0;
+  std::vector<model::action> left_out;
   std::optional<failure> found;
 };
 
@@ -45,20 +49,28 @@ using progress_fn = std::function<void(const result&)>;
 // (its last action is the step) from the model states `from` (all with the
 // same script). Returns the failure, if any; `next` receives the model
 // states consistent with what the implementation showed (empty when the
-// action is not enabled).
+// action is not enabled, or when the run was not applicable to the
+// implementation: then *not_applicable is set, if given).
 std::optional<failure> check_step(const model::machine& m, const std::vector<std::uint64_t>& from,
                                   const std::vector<model::action>& path, std::string_view impl,
-                                  std::vector<std::uint64_t>& next, std::uint64_t* transitions = nullptr);
+                                  std::vector<std::uint64_t>& next, std::uint64_t* transitions = nullptr,
+                                  bool* not_applicable = nullptr);
 
 // A whole path at once: the implementation runs its scenario one time, and
 // the model follows it step by step (sets of states, as in explore_impl).
-// The first failure, if any. Actions not enabled anywhere are skipped.
+// The first failure, if any. Actions not enabled anywhere are skipped; a
+// path the implementation cannot express passes vacuously (nullopt), so
+// callers that count must check impls::not_applicable themselves.
 std::optional<failure> check_path(const model::machine& m, std::uint8_t script,
                                   const std::vector<model::action>& path, std::string_view impl);
 
 // The model alone.
 result explore_model(const model::machine& m);
-// The model and the named implementation together.
+// Whether the implementation's vocabulary can express the action.
+bool expressible(model::action a, std::string_view impl);
+
+// The model and the named implementation together. Actions outside the
+// implementation's vocabulary are left out of the scope (result::left_out).
 result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress = {});
 
 }  // namespace lastword::explore

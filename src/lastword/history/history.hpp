@@ -73,6 +73,10 @@ struct history {
   std::string impl;
   std::vector<event> events;
   std::vector<step_end> steps;  // one per schedule step, then one for the end
+  // Non-empty: the scenario asks for something this implementation cannot
+  // express, and why. Such a history is neither a pass nor a failure; the
+  // judge refuses it (callers report it as not applicable).
+  std::string not_applicable;
 };
 
 // A readable timeline: one line per event (step, actor, action, result).

@@ -23,8 +23,16 @@ struct violation {
 };
 
 // Every violation found, in history order (empty: all invariants hold).
+// REQUIRES: h.not_applicable is empty.
 std::vector<violation> judge(const scenario::scenario& s, const history& h);
 
 std::string describe(const scenario::scenario& s, const violation& v);
+
+// Invariants set aside for this process (letters of "DPCXTKFLW"), so that a
+// known violation, say F by a library that reads only on demand, does not
+// hide the others: judge() leaves them out. The command line's --waive sets
+// it and every verdict names what was waived. Empty by default.
+void waive(std::string invariants);
+const std::string& waived();
 
 }  // namespace lastword::history

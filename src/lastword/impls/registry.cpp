@@ -6,6 +6,7 @@
 namespace lastword::impls {
 
 sim::target_factory variant_factory(std::string_view name);  // variants.cpp
+sim::target_factory beast_factory();                         // beast.cpp
 
 const std::vector<implementation>& implementations() {
   static const std::vector<implementation> all{
@@ -26,6 +27,10 @@ const std::vector<implementation>& implementations() {
        "close frame and FIN in the same read: the reader exits without ending the message channel", 'L'},
       {"tungstenite-closing-drops-data", "tungstenite-rs", "up to 0.9.1, fixed in 0.9.2", "changelog 0.9.2",
        "after close(), data frames the peer sent before seeing our close frame are discarded", 'D'},
+      {"beast", "Boost.Beast websocket::stream (Boost 1.81)", "1.81 (this machine's)", "-",
+       "not a variant: Beast's own stream over the simulated transport; recv() is one async_read, close() is "
+       "async_close; no per-call timeouts, streaming reads or non-destructive cancellation",
+       0, scenario::vocabulary{false, false, false}, false},
   };
   return all;
 }
@@ -36,15 +41,42 @@ const implementation* find_implementation(std::string_view name) {
   return nullptr;
 }
 
+std::string not_applicable(const scenario::scenario& s, std::string_view name) {
+  const implementation* i = find_implementation(name);
+  LASTWORD_ASSERT(i);
+  const std::string outside = i->vocab.outside(s);
+  return outside.empty() ? outside : std::string(name) + " cannot express " + outside;
+}
+
 history::history run_in_simulation(const scenario::scenario& s, std::string_view name) {
   LASTWORD_ASSERT(find_implementation(name));
-  sim::target_factory make = name == "reference" ? sim::target_factory([](boost::asio::io_context& ioc,
+  if (std::string why = not_applicable(s, name); !why.empty()) {
+    history::history h;
+    h.impl = std::string(name);
+    h.not_applicable = std::move(why);
+    return h;
+  }
+  sim::target_factory make = name == "beast"       ? beast_factory()
+                             : name == "reference" ? sim::target_factory([](boost::asio::io_context& ioc,
                                                                           const scenario::scenario& sc) {
     return std::unique_ptr<sim::target>(std::make_unique<sim::connection_target<sim::sim_connection>>(ioc, sc));
   })
                                                  : variant_factory(name);
   LASTWORD_ASSERT(static_cast<bool>(make));
   return sim::run(s, make, std::string(name));
+}
+
+std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name) {
+  const history::history h = run_in_simulation(s, name);
+  if (!h.not_applicable.empty()) return std::nullopt;
+  return history::judge(s, h);
+}
+
+scenario::scenario scenario_from_bytes(std::span<const std::uint8_t> bytes, std::string_view name,
+                                       std::size_t* schedule_offset) {
+  const implementation* i = find_implementation(name);
+  LASTWORD_ASSERT(i);
+  return scenario::from_bytes(bytes, schedule_offset, i->vocab);
 }
 
 }  // namespace lastword::impls

@@ -10,6 +10,10 @@
 #include <vector>
 
 #include "lastword/history/history.hpp"
+#include "lastword/history/judge.hpp"
+
+#include <optional>
+#include "lastword/scenario/generate.hpp"
 #include "lastword/scenario/scenario.hpp"
 
 namespace lastword::impls {
@@ -21,13 +25,30 @@ struct implementation {
   std::string_view reference;   // issue or changelog entry
   std::string_view difference;  // what the variant does differently
   char expected = 0;            // the invariant its regression scenario violates; 0 for the reference
+  scenario::vocabulary vocab{}; // the consumer steps it can express
+  bool catalog = true;          // a regression variant (or the reference) rather than another library
 };
 
 const std::vector<implementation>& implementations();
 const implementation* find_implementation(std::string_view name);
 
-// Runs `s` on the named implementation in the simulation.
+// Why `s` cannot run on the named implementation (a step outside its
+// vocabulary), or empty. REQUIRES: find_implementation(name) != nullptr.
+std::string not_applicable(const scenario::scenario& s, std::string_view name);
+
+// Runs `s` on the named implementation in the simulation. A scenario it
+// cannot express, statically or as the run goes, gives a history whose
+// `not_applicable` says why; the caller reports it as such.
 // REQUIRES: find_implementation(name) != nullptr.
 history::history run_in_simulation(const scenario::scenario& s, std::string_view name);
+
+// Runs and judges `s`: the violations (empty: every invariant holds), or
+// nullopt when the run was not applicable to the implementation.
+std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name);
+
+// The scenario that `bytes` decode into for the named implementation (in
+// its vocabulary), as the scenario fuzz targets and properties read them.
+scenario::scenario scenario_from_bytes(std::span<const std::uint8_t> bytes, std::string_view name,
+                                       std::size_t* schedule_offset = nullptr);
 
 }  // namespace lastword::impls

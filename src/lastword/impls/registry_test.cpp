@@ -29,7 +29,7 @@ const std::filesystem::path regressions = LASTWORD_CORPUS_DIR "/regressions";
 
 TEST(Registry, EveryVariantHasItsRegressionScenario) {
   for (const auto& i : implementations()) {
-    if (i.name == "reference") continue;
+    if (i.name == "reference" || !i.catalog) continue;
     EXPECT_TRUE(std::filesystem::exists(regressions / (std::string(i.name) + ".scenario"))) << i.name;
     EXPECT_NE(i.expected, 0) << i.name;
   }
@@ -44,7 +44,7 @@ TEST(Registry, ReferencePassesEveryRegressionScenario) {
 
 TEST(Registry, EachVariantFailsItsScenarioWithTheExpectedInvariant) {
   for (const auto& i : implementations()) {
-    if (i.name == "reference") continue;
+    if (i.name == "reference" || !i.catalog) continue;
     const auto s = load(regressions / (std::string(i.name) + ".scenario"));
     const auto violations = history::judge(s, run_in_simulation(s, i.name));
     ASSERT_FALSE(violations.empty()) << i.name << " passed its regression scenario";

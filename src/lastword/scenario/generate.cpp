@@ -29,7 +29,18 @@ std::string payload(chooser& c, std::size_t index) {
 
 }  // namespace
 
-scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset) {
+std::string vocabulary::outside(const scenario& s) const {
+  for (std::size_t i = 0; i < s.schedule.size(); ++i) {
+    const step& p = s.schedule[i];
+    const std::string at = "step " + std::to_string(i + 1) + ": ";
+    if (!timeouts && p.k == step::kind::recv && p.timeout) return at + "recv() with a timeout";
+    if (!streaming && p.k == step::kind::recv_streaming) return at + "recv_streaming()";
+    if (!cancel && p.k == step::kind::cancel) return at + "cancelling a pending recv()";
+  }
+  return {};
+}
+
+scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset, const vocabulary& v) {
   chooser c(bytes);
   scenario s;
   s.role = c.flip() ? wire::role::server : wire::role::client;
@@ -77,9 +88,14 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
       case 4: p.k = step::kind::eof; break;
       case 5: p.k = c.pick(3) == 0 ? step::kind::reset : step::kind::eof; break;
       case 6: case 7: case 8: p.k = step::kind::recv; break;
-      case 9: p.k = step::kind::recv; p.timeout = c.pick(3) * 50; break;
-      case 10: p.k = step::kind::recv_streaming; break;
-      case 11: p.k = step::kind::cancel; break;
+      case 9: {
+        p.k = step::kind::recv;
+        const std::uint64_t timeout = c.pick(3) * 50;  // read either way: the bytes keep their meaning
+        if (v.timeouts) p.timeout = timeout;
+        break;
+      }
+      case 10: p.k = v.streaming ? step::kind::recv_streaming : step::kind::recv; break;
+      case 11: p.k = v.cancel ? step::kind::cancel : step::kind::recv; break;
       case 12: p.k = step::kind::close; p.code = c.flip() ? 1000 : 4000; break;
       case 13: p.k = step::kind::advance; p.n = 10 + 50 * c.pick(4); break;
       case 14: p.k = c.flip() ? step::kind::stall_writes : step::kind::release_writes; break;

@@ -18,9 +18,26 @@ namespace lastword::scenario {
 
 inline constexpr std::size_t max_generated_steps = 24;
 
+// The consumer steps an implementation can express. A library without
+// per-call timeouts, streaming reads or non-destructive cancellation gets
+// scenarios without them: a choice it cannot express becomes a plain
+// recv(), so every input still means something.
+struct vocabulary {
+  bool timeouts = true;   // recv() with a timeout, including zero
+  bool streaming = true;  // recv_streaming()
+  bool cancel = true;     // cancelling a pending recv()
+
+  // The first step of `s` outside this vocabulary, as a sentence; empty
+  // when every step is inside.
+  std::string outside(const scenario& s) const;
+
+  friend bool operator==(const vocabulary&, const vocabulary&) = default;
+};
+
 // schedule_offset, when given, receives where the schedule's choices start
 // in `bytes` (the options and the peer script come before): the scenario
 // fuzzer's mutator works on the two parts separately.
-scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset = nullptr);
+scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset = nullptr,
+                    const vocabulary& v = {});
 
 }  // namespace lastword::scenario

@@ -52,6 +52,7 @@ class driver {
       if (p.timeout) horizon = std::max(horizon, *p.timeout + 1);
     for (int round = 0; round < 4; ++round) advance_in_ticks(horizon);
     record_step_end();
+    h_.not_applicable = target_->not_applicable();
     // Teardown is not part of the history: every pending call is
     // cancelled and the transport dropped, so that nothing stays suspended.
     tearing_down_ = true;

@@ -68,6 +68,14 @@ class stream {
   void shutdown_output() noexcept;  // TCP FIN: no more writes
   void close() noexcept;            // drop the connection: pending ops abort
 
+  // The HTTP upgrade happened over this stream before the scenario starts:
+  // forget its bytes so that offsets and records cover the frames alone.
+  void forget_handshake() noexcept {
+    outbound_.clear();
+    bytes_read_ = 0;
+    reads_ = 0;
+  }
+
   // --- the driver's side ----------------------------------------------------
   void offer(std::string_view bytes);
   void offer_eof();

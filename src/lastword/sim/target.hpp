@@ -33,6 +33,10 @@ class target {
   virtual void close(std::uint16_t code, std::string reason, boost::asio::cancellation_slot slot, done_fn done) = 0;
   // Ends everything (the driver's teardown).
   virtual void abort() = 0;
+  // Non-empty when the run asked for something the implementation cannot
+  // express (say, a second concurrent recv() on a library that forbids it):
+  // the history is then not applicable, neither a pass nor a failure.
+  virtual std::string not_applicable() const { return {}; }
 };
 
 using target_factory =

@@ -1,0 +1,297 @@
+// `beast`: Boost.Beast's websocket::stream as an implementation under test,
+// over the simulated transport.
+//
+// The adapter is the thinnest application code that maps scenario steps
+// onto Beast's API, written as Beast's documentation asks:
+//   recv()   one async_read into a fresh flat_buffer (read_message_max is the
+//            scenario's size limit). Beast reads from the transport only
+//            while a read is pending; it keeps no queue of its own.
+//   close()  async_close(code, reason). Beast's own timeouts run on a real
+//            steady_timer, which the virtual clock cannot drive, so the close
+//            timeout is a simulated timer that closes the transport when it
+//            expires, as beast::tcp_stream does on expiry.
+//   end      the driver's teardown closes the transport.
+// What Beast cannot express is not applicable, never a pass: per-call
+// timeouts (zero included), recv_streaming() (read_some does not keep frame
+// boundaries), cancelling a pending read (Beast supports only terminal
+// cancellation, after which the stream is unusable), a second concurrent
+// read (Beast asserts) and a second close().
+//
+// How ConnectionClosed is reported (Beast returns error codes, not a
+// status): error::closed is the peer's close frame (ws.reason(), 1005 when
+// it had no code); a protocol failure is the code of the close frame Beast
+// wrote; EOF, reset and an aborted operation without a close frame are 1006;
+// an operation aborted after the peer's close frame was read (the close
+// timeout cut Beast's TCP teardown short) reports ws.reason().
+// Once the connection has ended, later calls report the same status, as a
+// wrapper that keeps the first ConnectionClosed would.
+#include <boost/beast/core/role.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "lastword/sim/stream.hpp"
+
+namespace lastword::sim {
+
+// Beast's customization points for a socket-like next layer (found by
+// argument-dependent lookup). Teardown follows Beast's TCP teardown: a server
+// shuts its output down first, then both read to EOF and close.
+void beast_close_socket(stream& s) { s.close(); }
+
+template <class Handler>
+void async_teardown(boost::beast::role_type role, stream& s, Handler&& handler);
+
+}  // namespace lastword::sim
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <algorithm>
+
+#include "lastword/sim/target.hpp"
+#include "lastword/wire/assert.hpp"
+#include "lastword/wire/close.hpp"
+#include "lastword/wire/codec.hpp"
+#include "lastword/wire/handshake.hpp"
+
+namespace lastword::sim {
+
+namespace {
+
+struct teardown_state {
+  stream* s;
+  boost::beast::role_type role;
+  std::array<char, 512> buf{};
+};
+
+template <class Handler>
+void teardown_read(std::shared_ptr<teardown_state> st, Handler handler) {
+  st->s->async_read_some(boost::asio::buffer(st->buf),
+                         [st, h = std::move(handler)](boost::system::error_code ec, std::size_t) mutable {
+                           if (!ec) return teardown_read(st, std::move(h));
+                           if (ec == boost::asio::error::eof) {
+                             ec = {};
+                             if (st->role == boost::beast::role_type::client) st->s->shutdown_output();
+                             st->s->close();
+                           }
+                           std::move(h)(ec);
+                         });
+}
+
+}  // namespace
+
+template <class Handler>
+void async_teardown(boost::beast::role_type role, stream& s, Handler&& handler) {
+  if (role == boost::beast::role_type::server) s.shutdown_output();
+  teardown_read(std::make_shared<teardown_state>(teardown_state{&s, role}), std::forward<Handler>(handler));
+}
+
+}  // namespace lastword::sim
+
+namespace lastword::impls {
+namespace {
+
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+namespace net = boost::asio;
+using history::call_result;
+
+bool ok_code(std::uint16_t c) { return c == 1000 || c == 1001 || c == wire::close_code::no_status_received; }
+
+class beast_target final : public sim::target {
+ public:
+  beast_target(net::io_context& ioc, const scenario::scenario& s)
+      : ioc_(ioc), role_(s.role), close_timeout_(std::chrono::milliseconds(s.opts.close_timeout_ms)),
+        max_size_(s.opts.max_size), ws_(sim::stream(ioc.get_executor())), close_timer_(ioc.get_executor()) {
+    ws_.auto_fragment(false);
+    ws_.read_message_max(max_size_);
+    handshake();
+    ws_.next_layer().forget_handshake();
+  }
+
+  sim::stream& transport() override { return ws_.next_layer(); }
+  void start() override {}
+
+  void recv(std::optional<std::uint64_t> timeout_ms, net::cancellation_slot, done_fn done) override {
+    if (timeout_ms) return refuse("recv() with a timeout");
+    if (reading_) return refuse("a second concurrent recv() (Beast allows one read at a time)");
+    if (ended_) return done(*ended_, true);
+    reading_ = true;
+    // A bounded buffer: read_message_max rejects larger messages first.
+    auto buf = std::make_shared<beast::flat_buffer>(std::max<std::uint64_t>(max_size_, 1) + 1);
+    ws_.async_read(*buf, [this, buf, done](beast::error_code ec, std::size_t) {
+      reading_ = false;
+      if (!ec) {
+        call_result r;
+        r.k = call_result::kind::message;
+        r.text = ws_.got_text();
+        r.data = beast::buffers_to_string(buf->data());
+        return done(std::move(r), true);
+      }
+      finish(ec, done);
+    });
+  }
+
+  void recv_streaming(net::cancellation_slot, done_fn) override { refuse("recv_streaming()"); }
+
+  void close(std::uint16_t code, std::string reason, net::cancellation_slot, done_fn done) override {
+    if (closing_) return refuse("a second close() (Beast asserts)");
+    if (ended_) return done(*ended_, true);
+    closing_ = true;
+    close_pending_ = true;
+    our_code_ = code;
+    close_timer_.expires_after(close_timeout_);
+    close_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) ws_.next_layer().close();  // the close timeout: drop the connection
+    });
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [this, done](beast::error_code ec) {
+      close_timer_.cancel();
+      close_pending_ = false;
+      if (!ec) {
+        const auto& peer = ws_.reason();
+        call_result r;
+        r.k = call_result::kind::closed;
+        r.code = peer.code == websocket::close_code::none ? wire::close_code::no_status_received
+                                                          : static_cast<std::uint16_t>(peer.code);
+        r.reason = std::string(peer.reason.data(), peer.reason.size());
+        r.handshake_completed = true;
+        r.normal = ok_code(r.code) && ok_code(*our_code_);
+        ended_ = r;
+        done(std::move(r), true);
+        for (auto& w : waiting_for_close_) w(*ended_, true);
+        waiting_for_close_.clear();
+        return;
+      }
+      finish(ec, done);
+      for (auto& w : waiting_for_close_) w(*ended_, true);
+      waiting_for_close_.clear();
+    });
+  }
+
+  void abort() override { ws_.next_layer().close(); }
+
+  std::string not_applicable() const override { return refused_; }
+
+ private:
+  void refuse(std::string what) {
+    if (refused_.empty()) refused_ = "beast cannot express " + std::move(what);
+  }
+
+  // The status of an operation that ended with `ec`.
+  void finish(beast::error_code ec, const done_fn& done) {
+    if (ended_) return done(*ended_, true);
+    if (ec == net::error::operation_aborted && close_pending_) {
+      // A read that a pending close() ended: it reports the close's status.
+      waiting_for_close_.push_back(done);
+      return;
+    }
+    call_result r;
+    r.k = call_result::kind::closed;
+    if (ec == websocket::error::closed) {
+      const auto& peer = ws_.reason();
+      r.code = peer.code == websocket::close_code::none ? wire::close_code::no_status_received
+                                                        : static_cast<std::uint16_t>(peer.code);
+      r.reason = std::string(peer.reason.data(), peer.reason.size());
+      r.handshake_completed = true;
+      r.normal = ok_code(r.code);
+    } else if (ws_.reason().code != websocket::close_code::none) {
+      // Beast read the peer's close frame, then its TCP teardown was cut
+      // short (the close timeout, or the peer's reset): the closing
+      // handshake completed all the same, and reason() says so.
+      const auto& peer = ws_.reason();
+      r.code = static_cast<std::uint16_t>(peer.code);
+      r.reason = std::string(peer.reason.data(), peer.reason.size());
+      r.handshake_completed = true;
+      r.normal = ok_code(r.code) && (!our_code_ || ok_code(*our_code_));
+    } else if (const auto ours = close_written(); ours && !closing_) {
+      r.code = *ours;  // Beast failed the connection with this code
+    } else {
+      r.code = wire::close_code::abnormal_closure;
+    }
+    ended_ = r;
+    done(std::move(r), true);
+  }
+
+  // The code of the close frame Beast wrote, if it wrote one.
+  std::optional<std::uint16_t> close_written() const {
+    wire::frame_decoder d({role_ == wire::role::client ? wire::role::server : wire::role::client,
+                           std::uint64_t{1} << 40, std::uint64_t{1} << 40});
+    std::string_view bytes = ws_.next_layer().written();
+    wire::frame f;
+    while (d.decode(bytes, f) == wire::frame_decoder::status::frame)
+      if (f.op == wire::opcode::close) {
+        wire::close_payload p;
+        if (wire::parse_close_payload(f.payload, p)) return wire::close_code::abnormal_closure;
+        return p.code;
+      }
+    return std::nullopt;
+  }
+
+  void settle() {
+    while (ioc_.poll() != 0) {
+    }
+  }
+
+  // The HTTP upgrade, before the scenario starts.
+  void handshake() {
+    bool done = false;
+    beast::error_code result;
+    if (role_ == wire::role::server) {
+      beast::http::request<beast::http::empty_body> req{beast::http::verb::get, "/", 11};
+      req.set(beast::http::field::host, "lastword");
+      req.set(beast::http::field::upgrade, "websocket");
+      req.set(beast::http::field::connection, "Upgrade");
+      req.set(beast::http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+      req.set(beast::http::field::sec_websocket_version, "13");
+      ws_.async_accept(req, [&](beast::error_code ec) {
+        result = ec;
+        done = true;
+      });
+      settle();
+    } else {
+      ws_.async_handshake("lastword", "/", [&](beast::error_code ec) {
+        result = ec;
+        done = true;
+      });
+      settle();
+      const std::string& request = ws_.next_layer().written();
+      const std::string field = "Sec-WebSocket-Key: ";
+      const auto at = request.find(field);
+      LASTWORD_ASSERT(at != std::string::npos);
+      const auto key = request.substr(at + field.size(), request.find("\r\n", at) - at - field.size());
+      ws_.next_layer().offer(
+          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Accept: " +
+          wire::accept_key(key) + "\r\n\r\n");
+      settle();
+    }
+    LASTWORD_ASSERT(done && !result);
+  }
+
+  net::io_context& ioc_;
+  wire::role role_;
+  std::chrono::milliseconds close_timeout_;
+  std::uint64_t max_size_;
+  websocket::stream<sim::stream> ws_;
+  sim::timer close_timer_;
+  bool reading_ = false;
+  bool closing_ = false;        // close() was called
+  bool close_pending_ = false;  // and has not returned
+  std::optional<std::uint16_t> our_code_;
+  std::optional<call_result> ended_;
+  std::vector<done_fn> waiting_for_close_;
+  std::string refused_;
+};
+
+}  // namespace
+
+sim::target_factory beast_factory() {
+  return [](net::io_context& ioc, const scenario::scenario& s) {
+    return std::unique_ptr<sim::target>(std::make_unique<beast_target>(ioc, s));
+  };
+}
+
+}  // namespace lastword::impls
