@@ -72,3 +72,21 @@ both("top_bit_length", lambda m: bytes([0x82, (0x80 if m else 0) | 127, 0x80, 0,
 both("non_minimal", lambda m: bytes([0x82, (0x80 if m else 0) | 126, 0, 5]) + (KEY if m else b"") + b"12345")
 both("pings_then_close_fin", lambda m: frame(9, b"a", masked=m) + frame(10, b"b", masked=m)
      + frame(9, b"", masked=m) + close(4000, b"app", masked=m))
+
+# The differential target reads the same streams with one flags byte (bit 0
+# server role, bits 1-5 message limit 2^(4+n)); application-closes-first
+# seeds have no counterpart there.
+DIFF = os.path.join("corpus", "differential")
+os.makedirs(DIFF, exist_ok=True)
+for name in sorted(os.listdir(OUT)):
+    with open(os.path.join(OUT, name), "rb") as f:
+        data = f.read()
+    flags = data[0]
+    if flags & 2:
+        continue
+    limit_shift = 4 + ((flags >> 2) & 15)
+    limit_shift = min(limit_shift * 1, 20)
+    if not flags & 0x40:
+        limit_shift = min(limit_shift + 2, 20)  # the message limit is four frames
+    with open(os.path.join(DIFF, name), "wb") as f:
+        f.write(bytes([(flags & 1) | ((limit_shift - 4) << 1)]) + data[2:])

@@ -1,0 +1,188 @@
+#include "lastword/impls/differential.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <sstream>
+
+#include "lastword/impls/registry.hpp"
+#include "lastword/wire/codec.hpp"
+#include "lastword/wire/error.hpp"
+#include "lastword/wire/text.hpp"
+#include "lastword/wire/utf8.hpp"
+
+namespace lastword::impls {
+
+differential_case differential_case_from_bytes(const std::uint8_t* data, std::size_t size) {
+  differential_case c;
+  const std::uint8_t flags = size > 0 ? data[0] : 0;
+  c.role = (flags & 1) ? wire::role::server : wire::role::client;
+  c.max_message = std::uint64_t{1} << std::min(4u + ((flags >> 1) & 31u), 20u);
+  if (size > 1) c.stream.assign(reinterpret_cast<const char*>(data + 1), size - 1);
+  return c;
+}
+
+scenario::scenario differential_scenario(const differential_case& c) {
+  scenario::scenario s;
+  s.role = c.role;
+  s.opts.max_size = c.max_message;
+  // Beast has no flow control; the comparison is about delivery, so the
+  // reference's water marks are out of reach (flow control is checked by
+  // every other layer). They were not at first: with the default marks,
+  // this target found that the reference pauses reading inside a message of
+  // more than `high` frames and recv() then waits forever (see the README,
+  // known issues).
+  s.opts.high = std::size_t{1} << 20;
+  s.opts.low = s.opts.high;
+  if (!c.stream.empty()) s.peer.push_back({scenario::peer_frame::kind::raw, true, c.stream, {}, {}});
+  scenario::step p;
+  p.k = scenario::step::kind::read_all;
+  s.schedule.push_back(p);
+  p.k = scenario::step::kind::eof;
+  s.schedule.push_back(p);
+  // Every message needs at least two bytes of header: enough calls to see
+  // them all and the end.
+  p.k = scenario::step::kind::recv;
+  const std::size_t calls = std::min<std::size_t>(c.stream.size() / 2 + 2, 64);
+  for (std::size_t i = 0; i < calls; ++i) s.schedule.push_back(p);
+  return s;
+}
+
+receive_outcome receive_in_simulation(const differential_case& c, std::string_view impl) {
+  const auto h = run_in_simulation(differential_scenario(c), impl);
+  receive_outcome out;
+  for (const auto& e : h.events) {
+    if (e.k != history::event::kind::result || !e.final) continue;
+    if (e.result.k == history::call_result::kind::message) {
+      out.messages.push_back({e.result.text, e.result.data});
+    } else if (e.result.k == history::call_result::kind::closed) {
+      out.code = e.result.code;
+      break;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string describe(const receive_outcome& o) {
+  std::ostringstream s;
+  s << o.messages.size() << " message(s)";
+  for (const auto& m : o.messages) s << ", " << (m.text ? "text " : "binary ") << wire::quoted(m.data);
+  s << "; then " << (o.code ? "ConnectionClosed " + std::to_string(o.code) : std::string("recv() never raised"));
+  return s.str();
+}
+
+// Why the stream fails, by lastword's decoder alone (an empty code when it
+// does not fail before its first close frame), and whether the frame that
+// fails it is complete in the stream.
+struct stream_failure {
+  std::error_code error;
+  bool frame_complete = true;
+  std::optional<std::uint16_t> close_code;  // of the close frame that ends the stream, valid or not
+};
+
+stream_failure stream_error(const differential_case& c) {
+  wire::frame_decoder d({c.role, c.max_message, c.max_message});
+  std::string_view in = c.stream;
+  wire::frame f;
+  std::size_t frame_start = 0;
+  for (;;) {
+    const auto st = d.decode(in, f);
+    if (st == wire::frame_decoder::status::failed) break;
+    if (st != wire::frame_decoder::status::frame) return {};
+    if (f.op == wire::opcode::close) {
+      stream_failure out;
+      if (f.payload.size() >= 2)
+        out.close_code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(f.payload[0]) << 8) |
+                                                    static_cast<std::uint8_t>(f.payload[1]));
+      return out;
+    }
+    frame_start = c.stream.size() - in.size();
+  }
+  stream_failure out{d.error()};
+  // The failing frame's extent, from its header as far as the stream goes.
+  const std::string_view rest = std::string_view(c.stream).substr(frame_start);
+  if (rest.size() < 2) {
+    out.frame_complete = false;
+    return out;
+  }
+  const auto b1 = static_cast<std::uint8_t>(rest[1]);
+  const std::size_t ext = (b1 & 0x7f) == 126 ? 2 : (b1 & 0x7f) == 127 ? 8 : 0;
+  const std::size_t header = 2 + ext + ((b1 & 0x80) ? 4 : 0);
+  if (rest.size() < header) {
+    out.frame_complete = false;
+    return out;
+  }
+  std::uint64_t len = b1 & 0x7f;
+  if (ext) {
+    len = 0;
+    for (std::size_t i = 0; i < ext; ++i) len = (len << 8) | static_cast<std::uint8_t>(rest[2 + i]);
+  }
+  out.frame_complete = rest.size() - header >= len;
+  // A close frame's code, unmasked, even when lastword rejects it.
+  if ((static_cast<std::uint8_t>(rest[0]) & 0x0f) == 0x8 && len >= 2 && rest.size() >= header + 2) {
+    std::uint8_t hi = static_cast<std::uint8_t>(rest[header]), lo = static_cast<std::uint8_t>(rest[header + 1]);
+    if (b1 & 0x80) {
+      hi ^= static_cast<std::uint8_t>(rest[header - 4]);
+      lo ^= static_cast<std::uint8_t>(rest[header - 3]);
+    }
+    out.close_code = static_cast<std::uint16_t>((hi << 8) | lo);
+  }
+  return out;
+}
+
+// Documented exceptions: where lastword (a) and Beast (b) differ by design
+// and both fail the connection as RFC 6455 requires, on the same frame,
+// after delivering the same messages; only the close code differs. Returns
+// the exception's name.
+std::string exception_for(const differential_case& c, const receive_outcome& a, const receive_outcome& b) {
+  const auto [e, complete, close_code] = stream_error(c);
+  // A known Beast finding (README), not a design difference: a text
+  // message whose last bytes are an unfinished UTF-8 sequence is delivered
+  // when its final frame is empty (the end-of-message UTF-8 check does not
+  // run), and Beast fails the connection with 1002 only afterwards.
+  if (e == wire::error::invalid_utf8 && a.code == 1007 && b.messages.size() == a.messages.size() + 1 &&
+      std::equal(a.messages.begin(), a.messages.end(), b.messages.begin()) && b.messages.back().text &&
+      !wire::is_valid_utf8(b.messages.back().data))
+    return "finding: beast-delivers-unfinished-utf8";
+  if (a.messages != b.messages) return {};
+  // A close reason that is not UTF-8: RFC 6455 section 8.1 says to fail the
+  // connection and names no code; lastword sends 1007 (the payload is not
+  // consistent with its type, as for text), Beast 1002.
+  if (e == wire::error::invalid_close_reason_utf8 && a.code == 1007 && b.code == 1002)
+    return "close-reason-not-utf8";
+  // A 64-bit length with its top bit set is both malformed (section 5.2:
+  // 1002) and over any size limit (1009): lastword checks the form first,
+  // Beast the limit.
+  if (e == wire::error::length_top_bit_set && a.code == 1002 && b.code == 1009) return "top-bit-length-over-limit";
+  // Close codes from 5000 up: RFC 6455 section 7.4.2 defines codes up to
+  // 4999 only; lastword fails the connection (1002), Beast accepts them.
+  // Reported as a Beast finding in the README, counted here.
+  if (close_code && *close_code >= 5000 && e == wire::error::invalid_close_code && a.code == 1002 &&
+      b.code == *close_code)
+    return "close-code-5000-up";
+  // 1014: reserved in RFC 6455, since registered with IANA (Bad Gateway);
+  // lastword accepts it, Beast fails the connection.
+  if (close_code == 1014 && !e && a.code == 1014 && b.code == 1002) return "close-code-1014";
+  // The error shows in a frame that the stream ends inside: lastword fails
+  // as soon as a byte reveals it (a header byte, a UTF-8 sequence), Beast
+  // first waits for the whole header and sees EOF (1006). Either is right:
+  // the peer's frame never arrived whole.
+  if (e && !complete && b.code == 1006 && (a.code == 1002 || a.code == 1007 || a.code == 1009))
+    return "error-in-unfinished-frame";
+  return {};
+}
+
+}  // namespace
+
+comparison compare_with_beast(const differential_case& c, std::string_view impl) {
+  const receive_outcome a = receive_in_simulation(c, impl);
+  const receive_outcome b = receive_in_simulation(c, "beast");
+  comparison out;
+  if (a.messages == b.messages && a.code == b.code) return out;
+  out.difference = std::string(impl) + ": " + describe(a) + "\nbeast: " + describe(b);
+  out.exception = exception_for(c, a, b);
+  return out;
+}
+
+}  // namespace lastword::impls
