@@ -189,7 +189,7 @@ void machine::read_available(state& s) const {
     // already waiting is not taken back when the queue grows otherwise
     // (a cancelled stream giving its fragments back).
     const std::uint8_t queued = static_cast<std::uint8_t>(data_frames_read(s) - s.consumed);
-    if (s.end == end_none && queued > scope_.high) s.paused = true;
+    if (s.end == end_none && queued > scope_.high && complete_queued(s) > 0) s.paused = true;
   }
   if (s.end != end_none) s.paused = false;
   if (s.paused) return;
@@ -281,7 +281,9 @@ void machine::settle(state& s, std::vector<outcome>& out) const {
     read_available(s);
     consumer_progress(s, out);
     const std::uint8_t queued = static_cast<std::uint8_t>(data_frames_read(s) - s.consumed);
-    if (s.paused && queued <= scope_.low) s.paused = false;  // F: resume at the low mark
+    // F: resume at the low mark, or when no complete message is queued
+    // (the unfinished one can only be finished by reading).
+    if (s.paused && (queued <= scope_.low || complete_queued(s) == 0)) s.paused = false;
     // L: the close timer runs while the closing handshake waits for the peer.
     const bool close_expected = s.closing || s.end == end_close || s.end == end_failed;
     if (!s.timer && !s.reader_done && close_expected && !(flaw_ == flaw::no_timeout_if_paused && s.paused))
@@ -422,6 +424,20 @@ bool machine::apply(state& s, action a, std::vector<outcome>& out, std::optional
   return true;
 }
 
+// Complete messages among the queued data frames (read, not yet handed
+// to the consumer): data frames with FIN at or after index `consumed`.
+std::uint8_t machine::complete_queued(const state& s) const {
+  std::uint8_t n = 0, data = 0;
+  for (std::uint8_t i = 0; i < s.read; ++i) {
+    const auto f = frame(s, i);
+    if (f.end) break;
+    if (!f.data) continue;
+    if (data >= s.consumed && f.fin) ++n;
+    ++data;
+  }
+  return n;
+}
+
 std::optional<violation> machine::invariants(const state& s) const {
   const std::uint8_t received = data_frames_read(s);
   const std::uint8_t complete = complete_messages_read(s);
@@ -445,7 +461,7 @@ std::optional<violation> machine::invariants(const state& s) const {
   // F: paused only above the low mark and before the end of input; never
   // stalled with bytes to read below it.
   const std::uint8_t queued = static_cast<std::uint8_t>(received - s.consumed);
-  if (s.paused && (s.end != end_none || queued <= scope_.low))
+  if (s.paused && (s.end != end_none || queued <= scope_.low || complete_queued(s) == 0))
     return violation{'F', "reading is paused with " + std::to_string(queued) + " frames queued"};
   if (!s.paused && !s.reader_done && s.end == end_none && s.read < s.offered)
     return violation{'F', "offered frames are not read although reading is not paused"};

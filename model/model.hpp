@@ -170,6 +170,7 @@ class machine {
   std::uint8_t frame_count(const state& s) const;
   std::uint8_t data_frames_read(const state& s) const;      // before the end of input
   std::uint8_t complete_messages_read(const state& s) const;
+  std::uint8_t complete_queued(const state& s) const;
   std::uint8_t frames_of_message(const state& s, std::uint8_t m) const;
   void settle(state& s, std::vector<outcome>& out) const;
   void fire(state& s, std::vector<outcome>& out, bool recv_timer, bool close_timer) const;

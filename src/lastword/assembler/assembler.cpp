@@ -102,9 +102,14 @@ void message_assembler::clear() noexcept {
   update_pause();
 }
 
+// F: pause above `high` while a complete message waits for the consumer;
+// resume at `low`, or as soon as no complete message is queued. Frames of
+// the one unfinished message never keep reading paused: the consumer
+// waits for that message, and only reading can finish it (SPEC F allows
+// one message above the mark).
 void message_assembler::update_pause() noexcept {
-  if (queue_.size() > opts_.high) paused_ = true;
-  else if (queue_.size() <= opts_.low) paused_ = false;
+  if (queue_.size() > opts_.high && complete_ > 0) paused_ = true;
+  else if (queue_.size() <= opts_.low || complete_ == 0) paused_ = false;
 }
 
 }  // namespace lastword::assembler

@@ -20,8 +20,9 @@
 //  3. (X) put_back() returns the fragments taken by an unfinished streaming
 //     call to the front of the queue, so the next call sees them again.
 //  4. (K) acquire() admits one consumer at a time.
-//  5. (F) paused() is true once more than `high` frames are queued and until
-//     at most `low` are; it is false once the input has ended.
+//  5. (F) paused() is true once more than `high` frames are queued with a
+//     complete message among them, and until at most `low` are or no
+//     complete message is left; it is false once the input has ended.
 //
 // Thread rule: not thread-safe; the owner serializes calls (one strand).
 #pragma once

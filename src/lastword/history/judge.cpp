@@ -62,6 +62,8 @@ class input_tracker {
   std::size_t end_step() const { return end_step_; }
   const std::vector<received_message>& messages() const { return messages_; }
   std::size_t data_frames() const { return data_frames_; }
+  // Data frames that belong to complete messages (all but the unfinished one's).
+  std::size_t complete_frames() const { return complete_frames_; }
   // The fragments of a message whose final frame never came.
   const std::string& partial() const { return partial_.data; }
   const std::optional<wire::close_payload>& peer_close() const { return peer_close_; }
@@ -105,6 +107,7 @@ class input_tracker {
       partial_.step = step;
       messages_.push_back(std::move(partial_));
       partial_ = {};
+      complete_frames_ = data_frames_;
     }
   }
 
@@ -116,6 +119,7 @@ class input_tracker {
   std::vector<received_message> messages_;
   received_message partial_;
   std::size_t data_frames_ = 0;
+  std::size_t complete_frames_ = 0;
   std::optional<wire::close_payload> peer_close_;
   std::optional<std::size_t> peer_close_first_;
   std::size_t peer_close_step_ = 0;
@@ -190,7 +194,7 @@ class judge_run {
         // transport close; flow control no longer applies.
         const bool marked = !in_.ended();
         in_.read(e.offset, e.bytes, e.step, wrote_close_);
-        if (marked) read_marks_.push_back({turn_of(e.step), e.step, in_.data_frames()});
+        if (marked) read_marks_.push_back({turn_of(e.step), e.step, in_.data_frames(), in_.complete_frames()});
         break;
       }
       case event::kind::read_eof:
@@ -487,13 +491,16 @@ class judge_run {
   }
 
   // F, reading side: after a read that left more than `high` frames
-  // queued, the next read must wait until at most `low` are. Results are
+  // queued with a complete message among them, the next read must wait
+  // until at most `low` are, or until no complete message is (frames of the
+  // one unfinished message never hold reading back). Results are
   // seen after the fact, and calls in the same turn may have run before a
   // read, so the queue is bounded from below with every delivery of the
   // read's turn counted as done.
   struct read_mark {
     std::size_t turn, step;
     std::size_t received;  // data frames received once the read was processed
+    std::size_t complete;  // of which in complete messages
   };
   struct consumed_mark {
     std::size_t turn;
@@ -511,23 +518,28 @@ class judge_run {
     for (std::size_t k = 0; k + 1 < read_marks_.size(); ++k) {
       const read_mark& r = read_marks_[k];
       const read_mark& next = read_marks_[k + 1];
-      const std::size_t after = r.received - std::min(r.received, consumed_by_end_of(r.turn));
-      if (after <= s_.opts.high) continue;
-      const std::size_t before_next = r.received - std::min(r.received, consumed_by_end_of(next.turn));
-      if (before_next > s_.opts.low)
+      const std::size_t consumed_then = consumed_by_end_of(r.turn);
+      const std::size_t after = r.received - std::min(r.received, consumed_then);
+      if (after <= s_.opts.high || r.complete <= consumed_then) continue;
+      const std::size_t consumed_next = consumed_by_end_of(next.turn);
+      const std::size_t before_next = r.received - std::min(r.received, consumed_next);
+      if (before_next > s_.opts.low && r.complete > consumed_next)
         flag('F', next.step, "read again with " + std::to_string(before_next) +
                                  " frames queued; reading should stay paused above " + std::to_string(s_.opts.high) +
                                  " until at most " + std::to_string(s_.opts.low) + " are left");
     }
   }
 
-  // F: once at most `low` frames are queued, offered bytes must be read.
+  // F: once at most `low` frames are queued, or none of them completes a
+  // message, offered bytes must be read.
   void check_step(std::size_t i) {
     const step_end& st = h_.steps[i];
+    const bool complete_queued = in_.complete_frames() > consumed_frames_;
     if (st.settled && st.unread > 0 && !st.read_pending && !st.transport_ended && !in_.ended() &&
-        queued() <= s_.opts.low)
+        (queued() <= s_.opts.low || !complete_queued))
       flag('F', i, std::to_string(st.unread) + " bytes were offered but reading did not resume with " +
-                       std::to_string(queued()) + " frames queued (low " + std::to_string(s_.opts.low) + ")");
+                       std::to_string(queued()) + " frames queued (low " + std::to_string(s_.opts.low) + ")" +
+                       (complete_queued ? "" : ", none of them completing a message"));
   }
 
   bool stalled_ever() const {

@@ -1,0 +1,45 @@
+// Fuzz target: the message assembler against the abstract queue model.
+//
+// Input: byte 0 picks the water marks; every further byte pair is one
+// operation (put a frame, end, get, get a fragment, cancel a stream, a
+// second consumer), applied to the model and to the assembler; after each
+// one their answers and pause flags must agree
+// (assembler/assembler_check.hpp). A disagreement aborts with the
+// operations up to it.
+//
+// LASTWORD_IMPL=NAME runs a planted variant of the assembler instead
+// (ws14-closed-before-drain, ws14-abort-clears-queue,
+// ws14-close-while-paused), to show that the target finds it.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "lastword/assembler/assembler_check.hpp"
+
+namespace {
+std::string g_impl = "reference";
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  const char* impl = std::getenv("LASTWORD_IMPL");
+  if (!impl || std::string(impl) == "reference") return 0;
+  for (auto v : lastword::assembler::planted_variants())
+    if (v == impl) {
+      g_impl = impl;
+      return 0;
+    }
+  std::fprintf(stderr, "assembler: unknown LASTWORD_IMPL '%s'; known: reference", impl);
+  for (auto v : lastword::assembler::planted_variants())
+    std::fprintf(stderr, ", %.*s", static_cast<int>(v.size()), v.data());
+  std::fprintf(stderr, "\n");
+  std::exit(2);
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto c = lastword::assembler::assembler_case_from_bytes({data, size});
+  const std::string d = lastword::assembler::check_assembler(c, g_impl);
+  if (d.empty()) return 0;
+  std::fprintf(stderr, "assembler: violation by %s:\n%s\n", g_impl.c_str(), d.c_str());
+  std::abort();
+}
