@@ -43,7 +43,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   std::fprintf(stderr, "differential: violation by %s (it and beast disagree):\n%s\n--- scenario ---\n%s--- end ---\n", g_impl.c_str(),
                r.difference.c_str(), lastword::scenario::print(lastword::impls::differential_scenario(c)).c_str());
-  std::fprintf(stderr, "reproduce: save the scenario, then lastword replay FILE --impl %s; and --impl beast\n",
-               g_impl.c_str());
+  std::fprintf(stderr, "reproduce: lastword replay --differential CRASH_FILE --impl %s\n", g_impl.c_str());
   std::abort();
 }

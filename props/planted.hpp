@@ -38,7 +38,7 @@ void expect_caught(const char* variant, Testable&& body, int max_cases = 1000) {
                                                 metadata, params, listener);
   rc::detail::FailureResult failure;
   if (result.match(failure)) {
-    std::cout << "planted bug " << variant << " caught after " << failure.numSuccess
+    std::cout << variant << " caught after " << failure.numSuccess
               << " passing cases; shrunk counterexample:\n";
     for (const auto& [type, value] : failure.counterExample) std::cout << "  " << type << ": " << value << '\n';
     std::cout << "  " << failure.description << '\n';

@@ -16,7 +16,7 @@ echo "run.sh: building (the first time takes a few minutes)" >&2
 quietly cmake --preset default
 quietly cmake --build --preset default --target lastword connection_props
 quietly cmake --preset fuzz
-quietly cmake --build --preset fuzz --target fuzz_connection fuzz_protocol_receive fuzz_refinement
+quietly cmake --build --preset fuzz --target fuzz_connection fuzz_protocol_receive fuzz_refinement fuzz_assembler fuzz_differential
 rm -f "$log"
 if [ $# -eq 0 ]; then
   set -- check

@@ -268,10 +268,11 @@ std::string check_assembler(const assembler_case& c, std::string_view name) {
     if (!model.allowed(o)) continue;
     const std::string want = model.apply(o), got = impl->apply(o);
     done.push_back(describe(o) + " -> " + got);
-    if (got != want) return trace() + "the model expects " + want;
+    if (got != want)
+      return describe(o) + " answered " + got + ", the model expects " + want + " (D, P, X or K)\n" + trace();
     if (impl->paused() != model.paused())
-      return trace() + "paused() is " + (impl->paused() ? "true" : "false") + ", the model expects " +
-             (model.paused() ? "true" : "false");
+      return std::string("after ") + describe(o) + ", paused() is " + (impl->paused() ? "true" : "false") +
+             ", the model expects " + (model.paused() ? "true" : "false") + " (F)\n" + trace();
   }
   return {};
 }

@@ -24,13 +24,17 @@ using clock_type = std::chrono::steady_clock;
 constexpr const char* check_usage =
     "usage: lastword check [--impl NAME] [--budget SECONDS] [--seed N] [--corpus DIR] [--out DIR]\n"
     "                      [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH]\n"
-    "                      [--refinement-fuzzer PATH] [--work DIR]\n"
+    "                      [--refinement-fuzzer PATH] [--assembler-fuzzer PATH]\n"
+    "                      [--differential-fuzzer PATH] [--waive LIST] [--work DIR]\n"
     "  --impl             the implementation to check (default reference; `lastword list`)\n"
     "  --budget           seconds for each randomized layer (default 10)\n"
     "  --seed             the random seed (default: a fresh one, printed)\n"
     "  --corpus           the regression scenarios (default corpus/regressions)\n"
     "  --out              where counterexamples are written (default lastword-failures)\n"
-    "  --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer, --work: as for `lastword detect`\n";
+    "  --waive            invariants to set aside in the in-process layers (model checker,\n"
+    "                     corpus, random scenarios), e.g. F for a library that reads on demand\n"
+    "  --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer, --assembler-fuzzer,\n"
+    "  --differential-fuzzer, --work: as for `lastword detect`\n";
 
 constexpr char invariants[] = "DPCXTKFLW";
 
@@ -63,6 +67,12 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     const std::string& v = args[++i];
     if (a == "--impl") {
       impl = v;
+    } else if (a == "--waive") {
+      if (v.empty() || v.find_first_not_of(invariants) != std::string::npos) {
+        err << "lastword check: --waive needs invariant letters of DPCXTKFLW, not '" << v << "'\n";
+        return 2;
+      }
+      history::waive(v);
     } else if (a == "--budget") {
       if (!parse_number(v, budget) || budget < 0 || budget > 86400) {
         err << "lastword check: --budget needs seconds between 0 and 86400, not '" << v << "'\n";
@@ -141,6 +151,8 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   results.push_back({"fuzz connection", layer_fuzz_connection(b, impl, seed, budget)});
   results.push_back({"fuzz refinement", layer_fuzz_refinement(b, impl, seed, budget)});
   results.push_back({"fuzz protocol_receive", layer_fuzz_protocol(b, impl, seed, budget)});
+  results.push_back({"fuzz assembler", layer_fuzz_assembler(b, impl, seed, budget)});
+  results.push_back({"fuzz differential", layer_fuzz_differential(b, impl, seed, budget)});
 
   // One verdict table: invariant x layer.
   out << "| invariant |";
@@ -196,7 +208,8 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return 0;
   }
   out << "verdict: " << impl << " violated the contract\n";
-  out << "reproduce: lastword check --impl " << impl << " --seed " << seed << " --budget " << budget << '\n';
+  out << "reproduce: lastword check --impl " << impl << " --seed " << seed << " --budget " << budget
+      << (history::waived().empty() ? "" : " --waive " + history::waived()) << '\n';
   return 1;
 }
 

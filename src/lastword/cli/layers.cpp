@@ -11,8 +11,10 @@
 #include <random>
 #include <regex>
 
+#include "lastword/assembler/assembler_check.hpp"
 #include "lastword/cli/explore.hpp"
 #include "lastword/history/judge.hpp"
+#include "lastword/impls/differential.hpp"
 #include "lastword/impls/protocol_variants.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/scenario/generate.hpp"
@@ -131,8 +133,9 @@ attempt run_fuzzer(const std::string& binary, const std::string& work, const std
     a.invariant = first_invariant(output);
     std::string artifact;
     if (std::regex_search(output, m, std::regex("Test unit written to ([^\\n]+)"))) artifact = m[1];
-    a.reproduce = name == "connection" ? "lastword replay --bytes " + artifact + " --impl " + impl
-                                       : "LASTWORD_IMPL=" + impl + " " + binary + " " + artifact;
+    a.reproduce = name == "connection"     ? "lastword replay --bytes " + artifact + " --impl " + impl
+                  : name == "differential" ? "lastword replay --differential " + artifact + " --impl " + impl
+                                           : "LASTWORD_IMPL=" + impl + " " + binary + " " + artifact;
   }
   return a;
 }
@@ -143,7 +146,7 @@ std::string binaries::missing() const {
   std::string out;
   if (!fs::exists(props))
     out += "'" + props + "' (cmake --preset default && cmake --build --preset default)\n";
-  for (const auto& f : {fuzz_connection, fuzz_protocol, fuzz_refinement})
+  for (const auto& f : {fuzz_connection, fuzz_protocol, fuzz_refinement, fuzz_assembler, fuzz_differential})
     if (!fs::exists(f)) out += "'" + f + "' (cmake --preset fuzz && cmake --build --preset fuzz)\n";
   return out;
 }
@@ -153,6 +156,8 @@ bool binaries::set(const std::string& option, const std::string& value) {
                         : option == "--fuzzer"            ? &fuzz_connection
                         : option == "--protocol-fuzzer"   ? &fuzz_protocol
                         : option == "--refinement-fuzzer" ? &fuzz_refinement
+                        : option == "--assembler-fuzzer"  ? &fuzz_assembler
+                        : option == "--differential-fuzzer" ? &fuzz_differential
                         : option == "--work"              ? &work
                                                           : nullptr;
   if (target) *target = value;
@@ -265,6 +270,32 @@ attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uin
   // Its oracle speaks of events, sent bytes and status: D, W and C.
   if (a.found && a.invariant == '?')
     a.invariant = a.what.find("sent") != std::string::npos ? 'W' : a.what.find("close status") != std::string::npos ? 'C' : 'D';
+  return a;
+}
+
+namespace {
+attempt not_applicable() {
+  attempt na;
+  na.applicable = false;
+  return na;
+}
+}  // namespace
+
+attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
+  const auto& v = assembler::planted_variants();
+  if (impl != "reference" && std::find(v.begin(), v.end(), impl) == v.end()) return not_applicable();
+  attempt a = run_fuzzer(b.fuzz_assembler, b.work, "assembler", impl, seed, budget);
+  // Its model compares answers (D, P, X, K) and the pause flag (F).
+  if (a.found && a.invariant == '?') a.invariant = a.what.find("paused") != std::string::npos ? 'F' : 'D';
+  return a;
+}
+
+attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
+  const auto& v = impls::differential_variants();
+  if (impl != "reference" && std::find(v.begin(), v.end(), impl) == v.end()) return not_applicable();
+  attempt a = run_fuzzer(b.fuzz_differential, b.work, "differential", impl, seed, budget);
+  // Different messages: D; the same messages and a different end: C.
+  if (a.found && a.invariant == '?') a.invariant = a.what.find("messages differ") != std::string::npos ? 'D' : 'C';
   return a;
 }
 

@@ -29,12 +29,15 @@ struct binaries {
   std::string fuzz_connection = "build/fuzz/fuzz_connection";
   std::string fuzz_protocol = "build/fuzz/fuzz_protocol_receive";
   std::string fuzz_refinement = "build/fuzz/fuzz_refinement";
+  std::string fuzz_assembler = "build/fuzz/fuzz_assembler";
+  std::string fuzz_differential = "build/fuzz/fuzz_differential";
   std::string work = "build/check-work";
   // Empty when every binary exists; otherwise what is missing and how to
   // build it.
   std::string missing() const;
-  // Takes --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer and
-  // --work; false for any other option.
+  // Takes --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer,
+  // --assembler-fuzzer, --differential-fuzzer and --work; false for any
+  // other option.
   bool set(const std::string& option, const std::string& value);
 };
 
@@ -49,5 +52,10 @@ attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::u
 attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
 // Applicable to the reference and to protocol-level variants only.
 attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+// Applicable to the reference and the assembler's planted variants only.
+attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+// lastword against Beast: the reference and the variants the comparison can
+// show (impls::differential_variants()).
+attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
 
 }  // namespace lastword::cli

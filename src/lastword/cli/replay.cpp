@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lastword/history/judge.hpp"
+#include "lastword/impls/differential.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/scenario/generate.hpp"
 
@@ -13,9 +14,11 @@ namespace lastword::cli {
 namespace {
 
 constexpr const char* replay_usage =
-    "usage: lastword replay SCENARIO [--impl NAME] [--bytes] [--quiet] [--waive LIST]\n"
+    "usage: lastword replay SCENARIO [--impl NAME] [--bytes | --differential] [--quiet] [--waive LIST]\n"
     "  SCENARIO  a scenario file (see corpus/regressions/ for examples)\n"
     "  --bytes   SCENARIO is a raw input of the connection fuzz target\n"
+    "  --differential  SCENARIO is a raw input of the differential fuzz target: runs it\n"
+    "            on NAME and on beast, shows both timelines and whether they agree\n"
     "  --impl    the implementation to run (default reference; `lastword list` shows all)\n"
     "  --quiet   print only the verdict\n"
     "  --waive   invariants to set aside (letters of DPCXTKFLW; the verdict names them)\n"
@@ -63,7 +66,7 @@ int run_list(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
 int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string file, impl = "reference";
-  bool quiet = false, raw = false;
+  bool quiet = false, raw = false, differential = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--impl") {
       if (i + 1 >= args.size()) {
@@ -82,6 +85,8 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
       quiet = true;
     } else if (args[i] == "--bytes") {
       raw = true;
+    } else if (args[i] == "--differential") {
+      differential = true;
     } else if (args[i] == "--help" || args[i] == "-h") {
       out << replay_usage;
       return 0;
@@ -115,6 +120,29 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (text.size() > max_file) {
     err << "lastword replay: '" << file << "' is over " << (max_file >> 20) << " MiB\n";
     return 2;
+  }
+  if (differential) {
+    const auto c = impls::differential_case_from_bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    const auto s = impls::differential_scenario(c);
+    if (!quiet) {
+      out << "# " << file << " as a scenario file:\n" << scenario::print(s);
+      for (const std::string name : {impl, std::string("beast")}) {
+        out << "# on " << name << "\nstep    time  actor     action -> result\n"
+            << history::timeline(s, impls::run_in_simulation(s, name));
+      }
+    }
+    const auto r = impls::compare_with_beast(c, impl);
+    if (r.difference.empty()) {
+      out << "verdict: " << impl << " and beast agree\n";
+      return 0;
+    }
+    out << "verdict: " << impl << " and beast differ: " << r.difference << '\n';
+    if (!r.exception.empty()) {
+      out << "documented: " << r.exception << " (src/lastword/impls/differential.cpp)\n";
+      return 0;
+    }
+    out << "reproduce: lastword replay " << file << " --differential --impl " << impl << '\n';
+    return 1;
   }
   scenario::scenario s;
   if (raw) {

@@ -176,9 +176,16 @@ comparison compare_with_beast(const differential_case& c, std::string_view impl)
   const receive_outcome b = receive_in_simulation(c, "beast");
   comparison out;
   if (a.messages == b.messages && a.code == b.code) return out;
-  out.difference = std::string(impl) + ": " + describe(a) + "\nbeast: " + describe(b);
+  out.difference = std::string(a.messages == b.messages ? "the ends differ" : "messages differ") + "\n" +
+                   std::string(impl) + ": " + describe(a) + "\nbeast: " + describe(b);
   out.exception = exception_for(c, a, b);
   return out;
+}
+
+const std::vector<std::string_view>& differential_variants() {
+  static const std::vector<std::string_view> names{"ws14-closed-before-drain", "ws14-abort-clears-queue",
+                                                   "nodews-close-before-message"};
+  return names;
 }
 
 }  // namespace lastword::impls

@@ -23,8 +23,24 @@ class chooser {
 const char* const words[] = {"a", "hello", "caf\xc3\xa9", ("\xe2\x82\xac" "uro"), "", "0123456789abcdef"};
 
 std::string payload(chooser& c, std::size_t index) {
-  std::string p = words[c.pick(6)];
+  std::string p;
+  switch (const unsigned w = c.pick(8)) {
+    case 6: p.assign(70000, 'L'); break;  // large: 64-bit length, over a small limit
+    case 7:  // long text of two-byte code points, split anywhere by fragments
+      for (int i = 0; i < 150; ++i) p += "\xc3\xa9";
+      break;
+    default: p = words[w]; break;
+  }
   return p + std::to_string(index);  // distinct messages are easy to tell apart
+}
+
+// A frame that breaks RFC 6455, to put anywhere in a script.
+std::string bad_frame(chooser& c) {
+  switch (c.pick(3)) {
+    case 0: return std::string("\x83\x00", 2);  // reserved opcode
+    case 1: return std::string("\xc1\x00", 2);  // RSV1 without an extension
+    default: return std::string("\x89\x7e\x00\x7e", 4);  // ping with a 16-bit length
+  }
 }
 
 }  // namespace
@@ -54,7 +70,8 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
   const unsigned messages = c.pick(5);
   for (unsigned m = 0; m < messages; ++m) {
     const bool text = !c.flip();
-    const unsigned fragments = 1 + c.pick(3);
+    unsigned fragments = 1 + c.pick(3);
+    if (fragments == 3 && c.pick(4) == 0) fragments = 12;  // many fragments
     const std::string data = payload(c, m);
     for (unsigned f = 0; f < fragments; ++f) {
       // Split the payload at byte boundaries, inside code points too.
@@ -66,6 +83,8 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
       s.peer.push_back(pf);
       if (c.pick(6) == 0) s.peer.push_back({peer_frame::kind::ping, true, "p" + std::to_string(m), {}, {}});
     }
+    // Bad input at any point, not only at the end.
+    if (c.pick(12) == 0) s.peer.push_back({peer_frame::kind::raw, true, bad_frame(c), {}, {}});
   }
   // How the script ends.
   switch (c.pick(6)) {
