@@ -2,7 +2,8 @@
 //
 // The input bytes are a scenario (scenario::from_bytes: options, the peer's
 // messages and how its script ends, then the schedule), so every input is
-// meaningful. The implementation runs it in the deterministic simulation;
+// meaningful; an input that is a scenario file is that scenario (the
+// regression scenarios are in the seed corpus as they are). The implementation runs it in the deterministic simulation;
 // the judge checks every invariant on the history. A violation prints the
 // scenario and aborts.
 //

@@ -147,8 +147,7 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
   scenario::scenario s;
   if (raw) {
     // Raw inputs decode in the implementation's vocabulary, as its fuzz run did.
-    s = scenario::from_bytes({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, nullptr,
-                             impls::find_implementation(impl)->vocab);
+    s = impls::scenario_from_bytes({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, impl);
   } else {
     auto parsed = scenario::parse(text);
     if (auto* e = std::get_if<scenario::parse_error>(&parsed)) {

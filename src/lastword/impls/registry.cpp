@@ -76,6 +76,15 @@ scenario::scenario scenario_from_bytes(std::span<const std::uint8_t> bytes, std:
                                        std::size_t* schedule_offset) {
   const implementation* i = find_implementation(name);
   LASTWORD_ASSERT(i);
+  // A scenario file (it starts with a comment line and parses whole) is
+  // that scenario: the regression scenarios seed the fuzz corpus as they are.
+  if (!bytes.empty() && bytes[0] == '#') {
+    auto parsed = scenario::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    if (auto* s = std::get_if<scenario::scenario>(&parsed)) {
+      if (schedule_offset) *schedule_offset = 0;
+      return std::move(*s);
+    }
+  }
   return scenario::from_bytes(bytes, schedule_offset, i->vocab);
 }
 

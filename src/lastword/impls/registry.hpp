@@ -47,7 +47,8 @@ history::history run_in_simulation(const scenario::scenario& s, std::string_view
 std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name);
 
 // The scenario that `bytes` decode into for the named implementation (in
-// its vocabulary), as the scenario fuzz targets and properties read them.
+// its vocabulary), as the scenario fuzz targets and properties read them;
+// bytes that are a scenario file (starting with '#') are that scenario.
 scenario::scenario scenario_from_bytes(std::span<const std::uint8_t> bytes, std::string_view name,
                                        std::size_t* schedule_offset = nullptr);
 
