@@ -59,11 +59,14 @@ TEST(Beast, ReadsOnlyOnDemand) {
 }
 
 // Finding 2 (D): close() reads and discards the data frames that arrive
-// before the peer's close frame, unless a read is already pending.
+// before the peer's close frame, also when a recv() was pending before it.
 TEST(Beast, CloseDiscardsMessagesInFlight) {
   history::waive("F");
   EXPECT_EQ(verdict("role client\npeer text \"in flight\"\npeer close 1000\n"
                     "close 1000\nread all\neof\nrecv\n"),
+            "D");
+  EXPECT_EQ(verdict("role client\npeer text \"one\"\npeer text \"two\"\npeer close 1000\n"
+                    "recv\nclose 1000\nread all\neof\nrecv\n"),
             "D");
   history::waive("");
 }
