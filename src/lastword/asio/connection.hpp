@@ -42,13 +42,14 @@ struct connection_options {
 // The result of one consumer call. `closed` is ConnectionClosed: it carries
 // how the connection ended (SPEC C).
 struct recv_result {
-  enum class kind { message, closed, timeout, cancelled, busy };
+  // refused: close() with a code or reason that may not be sent; nothing
+  // was sent and nothing changed.
+  enum class kind { message, closed, timeout, cancelled, busy, refused };
   kind k = kind::closed;
   assembler::message msg;          // kind::message
   protocol::close_status status;   // kind::closed
 };
 
-std::string_view result_name(recv_result::kind k) noexcept;
 
 template <class Stream, class Timer>
 class connection {
@@ -75,7 +76,8 @@ class connection {
   boost::asio::awaitable<recv_result> recv_streaming(fragment_handler on_fragment);
   // Starts the closing handshake and waits until the transport has ended,
   // at most the close timeout after the close frame was sent: kind::closed
-  // with the status, or kind::cancelled (the handshake goes on).
+  // with the status, or kind::cancelled (the handshake goes on); a code or
+  // reason that may not be sent is kind::refused at once.
   boost::asio::awaitable<recv_result> close(std::uint16_t code = 1000, std::string reason = {});
   // Local misuse returns an error (protocol::misuse) and sends nothing.
   std::error_code send_text(std::string_view payload, bool fin = true);

@@ -58,6 +58,7 @@ std::vector<std::string> observed(const history::history& h, std::size_t first, 
       case K::timeout: w.push_back("timeout"); break;
       case K::cancelled: w.push_back("cancelled"); break;
       case K::busy: w.push_back("busy"); break;
+      case K::refused: w.push_back("refused"); break;  // the model's close(1000) is never refused
     }
   }
   std::sort(w.begin(), w.end());

@@ -26,6 +26,7 @@ std::string describe_result(const call_result& r) {
     case call_result::kind::timeout: return "timeout";
     case call_result::kind::cancelled: return "cancelled";
     case call_result::kind::busy: return "concurrency error (another call is pending)";
+    case call_result::kind::refused: return "refused (a close code or reason that may not be sent)";
   }
   return "?";
 }
@@ -78,6 +79,7 @@ std::string_view kind_name(call_result::kind k) noexcept {
     case call_result::kind::timeout: return "timeout";
     case call_result::kind::cancelled: return "cancelled";
     case call_result::kind::busy: return "busy";
+    case call_result::kind::refused: return "refused";
   }
   return "?";
 }

@@ -20,7 +20,9 @@
 namespace lastword::history {
 
 struct call_result {
-  enum class kind : std::uint8_t { message, fragment, closed, timeout, cancelled, busy };
+  // refused: close() with a code or reason that may not be sent (nothing
+  // sent, nothing changed).
+  enum class kind : std::uint8_t { message, fragment, closed, timeout, cancelled, busy, refused };
   kind k = kind::closed;
   bool text = true;       // message, fragment
   bool fin = true;        // fragment

@@ -9,6 +9,7 @@
 #include "lastword/wire/codec.hpp"
 #include "lastword/wire/error.hpp"
 #include "lastword/wire/text.hpp"
+#include "lastword/wire/utf8.hpp"
 
 namespace lastword::history {
 namespace {
@@ -276,6 +277,27 @@ class judge_run {
     }
     if (r.k == call_result::kind::busy) {
       if (!c.busy_allowed) flag('K', e.step, who + " failed with a concurrency error although no other consumer call was pending");
+      return;
+    }
+    // close() with a code or reason that may not be sent is refused at
+    // once and changes nothing (then it is as if it was never called);
+    // any other close() is not refused.
+    if (c.what == call_kind::close) {
+      const scenario::step& p = s_.schedule[c.step];
+      const bool sendable = (p.code == wire::close_code::no_status_received
+                                 ? p.reason.empty()
+                                 : wire::is_valid_close_code(p.code)) &&
+                            p.reason.size() <= wire::max_close_reason && wire::is_valid_utf8(p.reason);
+      if (r.k == call_result::kind::refused) {
+        if (sendable) flag('L', e.step, who + " was refused although code " + std::to_string(p.code) + " may be sent");
+        calls_.erase(it);
+        return;
+      }
+      if (!sendable)
+        flag('C', e.step, who + " with code " + std::to_string(p.code) +
+                              ", which may not be sent, should have been refused at once");
+    } else if (r.k == call_result::kind::refused) {
+      flag('K', e.step, who + " was refused; only close() refuses a code");
       return;
     }
     // D: after ConnectionClosed no message is left to return.

@@ -80,6 +80,14 @@ TEST(Beast, ClientWaitsForTheServersEofWithoutTimeout) {
   history::waive("");
 }
 
+// Finding 6 (W, C): async_close sends any code it is given, also one that
+// may not be sent on the wire (here 10), where lastword refuses the call.
+TEST(Beast, CloseSendsACodeThatMayNotBeSent) {
+  history::waive("FD");
+  EXPECT_EQ(verdict("role client\npeer close 1000\nclose 10\nread all\neof\n"), "WC");
+  history::waive("");
+}
+
 TEST(Beast, RunsAreDeterministic) {
   const auto s = parse("role client\npeer text \"a\"\npeer text \"b\"\npeer close 1000\nrecv\nread frames 1\n"
                        "recv\nread all\nrecv\neof\n");

@@ -309,7 +309,11 @@ net::awaitable<recv_result> connection<Stream, Timer>::recv_streaming(fragment_h
 template <class Stream, class Timer>
 net::awaitable<recv_result> connection<Stream, Timer>::close(std::uint16_t code, std::string reason) {
   // Already closing or closed: just wait for the end like the first caller.
-  (void)protocol_.send_close(code, reason);
+  // A code or reason that may not be sent is refused at once (waiting would
+  // wait forever: nothing was sent).
+  if (const std::error_code ec = protocol_.send_close(code, reason);
+      ec == protocol::misuse::invalid_close_code || ec == protocol::misuse::invalid_close_reason)
+    co_return recv_result{recv_result::kind::refused, {}, {}};
   flush();
   maybe_arm_close_timer();
   co_await net::this_coro::throw_if_cancelled(false);
