@@ -281,7 +281,9 @@ class judge_run {
     }
     // close() with a code or reason that may not be sent is refused at
     // once and changes nothing (then it is as if it was never called);
-    // any other close() is not refused.
+    // any other close() is not refused. Once our close frame was sent or
+    // the input ended (by the end of the call's turn), there is nothing
+    // left to send, and close() may also just wait for the end.
     if (c.what == call_kind::close) {
       const scenario::step& p = s_.schedule[c.step];
       const bool sendable = (p.code == wire::close_code::no_status_received
@@ -293,7 +295,10 @@ class judge_run {
         calls_.erase(it);
         return;
       }
-      if (!sendable)
+      const std::size_t turn = turn_of(c.step);
+      const bool nothing_to_send = (wrote_close_ && turn_of(wrote_close_step_) <= turn) ||
+                                   (in_.ended() && turn_of(in_.end_step()) <= turn);
+      if (!sendable && !nothing_to_send)
         flag('C', e.step, who + " with code " + std::to_string(p.code) +
                               ", which may not be sent, should have been refused at once");
     } else if (r.k == call_result::kind::refused) {
@@ -435,6 +440,7 @@ class judge_run {
     if (e.frame.op == wire::opcode::pong) pongs_.push_back(e.frame.payload);
     if (e.frame.op == wire::opcode::close) {
       wrote_close_ = true;
+      wrote_close_step_ = e.step;
       if (in_.peer_close_before_ours_step()) {
         // Section 5.5.1: echo the close frame, with the code received,
         // unless the application's own close() came first in that turn.
@@ -599,6 +605,7 @@ class judge_run {
   std::vector<read_mark> read_marks_;
   std::vector<consumed_mark> consumed_marks_;
   bool wrote_close_ = false;
+  std::size_t wrote_close_step_ = 0;
   bool output_shutdown_ = false;
   bool interrupted_ = false;
   bool raised_ = false;
