@@ -9,7 +9,6 @@
 #include "lastword/wire/codec.hpp"
 #include "lastword/wire/error.hpp"
 #include "lastword/wire/text.hpp"
-#include "lastword/wire/utf8.hpp"
 
 namespace lastword::history {
 namespace {
@@ -31,7 +30,6 @@ std::size_t turn_in(const scenario::scenario& s, std::size_t step) {
   return turn;
 }
 
-bool ok_code(std::uint16_t c) { return c == 1000 || c == 1001 || c == 1005; }
 
 // Follows the received stream as the implementation read it.
 class input_tracker {
@@ -286,10 +284,7 @@ class judge_run {
     // left to send, and close() may also just wait for the end.
     if (c.what == call_kind::close) {
       const scenario::step& p = s_.schedule[c.step];
-      const bool sendable = (p.code == wire::close_code::no_status_received
-                                 ? p.reason.empty()
-                                 : wire::is_valid_close_code(p.code)) &&
-                            p.reason.size() <= wire::max_close_reason && wire::is_valid_utf8(p.reason);
+      const bool sendable = wire::may_send_close(p.code, p.reason);
       if (r.k == call_result::kind::refused) {
         if (sendable) flag('L', e.step, who + " was refused although code " + std::to_string(p.code) + " may be sent");
         calls_.erase(it);
@@ -415,7 +410,7 @@ class judge_run {
     if (in_.peer_close()) {
       code = in_.peer_close()->code;
       handshake = our_close_.has_value();
-      normal = handshake && ok_code(code) && ok_code(our_close_->code);
+      normal = handshake && wire::is_normal_close_code(code) && wire::is_normal_close_code(our_close_->code);
     } else if (in_.failure()) {
       code = wire::close_code_for(in_.failure());
     }

@@ -26,11 +26,6 @@ class misuse_category_impl final : public std::error_category {
   }
 };
 
-bool is_ok_code(std::uint16_t code) noexcept {
-  return code == wire::close_code::normal || code == wire::close_code::going_away ||
-         code == wire::close_code::no_status_received;
-}
-
 }  // namespace
 
 const std::error_category& misuse_category() noexcept {
@@ -207,13 +202,10 @@ std::error_code connection::send_pong(std::string_view payload) {
 
 std::error_code connection::send_close(std::uint16_t code, std::string_view reason) {
   if (state_ != state::open) return misuse::not_open;
-  if (code == wire::close_code::no_status_received) {
-    if (!reason.empty()) return misuse::invalid_close_reason;
-  } else if (!wire::is_valid_close_code(code)) {
-    return misuse::invalid_close_code;
-  }
-  if (reason.size() > wire::max_close_reason || !wire::is_valid_utf8(reason))
-    return misuse::invalid_close_reason;
+  if (!wire::may_send_close(code, reason))
+    return code != wire::close_code::no_status_received && !wire::is_valid_close_code(code)
+               ? misuse::invalid_close_code
+               : misuse::invalid_close_reason;
   send_close_frame(code, reason);
   state_ = state::closing;
   return {};
@@ -250,8 +242,8 @@ close_status connection::status() const {
   } else {
     s.code = wire::close_code::abnormal_closure;
   }
-  s.normal = s.handshake_completed && !failed_with_ && is_ok_code(close_received_->code) &&
-             is_ok_code(close_sent_->code);
+  s.normal = s.handshake_completed && !failed_with_ && wire::is_normal_close_code(close_received_->code) &&
+             wire::is_normal_close_code(close_sent_->code);
   return s;
 }
 

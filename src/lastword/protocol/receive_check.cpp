@@ -142,8 +142,7 @@ std::string check_receive(const receive_case& c, const receiver_factory& make) {
     expected_status.code = peer_close->code;
     expected_status.reason = peer_close->reason;
     expected_status.handshake_completed = true;
-    const auto ok = [](std::uint16_t code) { return code == 1000 || code == 1001 || code == 1005; };
-    expected_status.normal = ok(peer_close->code) && (c.close_first ? true : ok(peer_close->code));
+    expected_status.normal = wire::is_normal_close_code(peer_close->code);
   } else if (decode_error) {
     const std::uint16_t code = wire::close_code_for(decode_error);
     if (!c.close_first)

@@ -11,6 +11,15 @@ bool is_valid_close_code(std::uint16_t code) noexcept {
          (code >= 3000 && code <= 4999);
 }
 
+bool is_normal_close_code(std::uint16_t code) noexcept {
+  return code == close_code::normal || code == close_code::going_away || code == close_code::no_status_received;
+}
+
+bool may_send_close(std::uint16_t code, std::string_view reason) noexcept {
+  if (code == close_code::no_status_received) return reason.empty();
+  return is_valid_close_code(code) && reason.size() <= max_close_reason && is_valid_utf8(reason);
+}
+
 std::error_code parse_close_payload(std::string_view payload, close_payload& out) {
   if (payload.empty()) {
     out = {};

@@ -35,6 +35,13 @@ inline constexpr std::size_t max_close_reason = 123;
 
 bool is_valid_close_code(std::uint16_t code) noexcept;
 
+// A normal closure's code (SPEC C): 1000, 1001, or none (1005).
+bool is_normal_close_code(std::uint16_t code) noexcept;
+
+// Whether an endpoint may send this close: no code (1005) with no reason,
+// or a valid code; a reason of valid UTF-8 within max_close_reason bytes.
+bool may_send_close(std::uint16_t code, std::string_view reason) noexcept;
+
 struct close_payload {
   // close_code::no_status_received when the payload was empty.
   std::uint16_t code = close_code::no_status_received;
