@@ -99,8 +99,6 @@ namespace websocket = boost::beast::websocket;
 namespace net = boost::asio;
 using history::call_result;
 
-bool ok_code(std::uint16_t c) { return c == 1000 || c == 1001 || c == wire::close_code::no_status_received; }
-
 class beast_target final : public sim::target {
  public:
   beast_target(net::io_context& ioc, const scenario::scenario& s)
@@ -151,21 +149,12 @@ class beast_target final : public sim::target {
       close_timer_.cancel();
       close_pending_ = false;
       if (!ec) {
-        const auto& peer = ws_.reason();
-        call_result r;
-        r.k = call_result::kind::closed;
-        r.code = peer.code == websocket::close_code::none ? wire::close_code::no_status_received
-                                                          : static_cast<std::uint16_t>(peer.code);
-        r.reason = std::string(peer.reason.data(), peer.reason.size());
-        r.handshake_completed = true;
-        r.normal = ok_code(r.code) && ok_code(*our_code_);
-        ended_ = r;
-        done(std::move(r), true);
-        for (auto& w : waiting_for_close_) w(*ended_, true);
-        waiting_for_close_.clear();
-        return;
+        ended_ = peer_status();
+        done(*ended_, true);
+      } else {
+        finish(ec, done);
       }
-      finish(ec, done);
+      // Reads that the close ended report its status.
       for (auto& w : waiting_for_close_) w(*ended_, true);
       waiting_for_close_.clear();
     });
@@ -190,22 +179,11 @@ class beast_target final : public sim::target {
     }
     call_result r;
     r.k = call_result::kind::closed;
-    if (ec == websocket::error::closed) {
-      const auto& peer = ws_.reason();
-      r.code = peer.code == websocket::close_code::none ? wire::close_code::no_status_received
-                                                        : static_cast<std::uint16_t>(peer.code);
-      r.reason = std::string(peer.reason.data(), peer.reason.size());
-      r.handshake_completed = true;
-      r.normal = ok_code(r.code);
-    } else if (ws_.reason().code != websocket::close_code::none) {
-      // Beast read the peer's close frame, then its TCP teardown was cut
-      // short (the close timeout, or the peer's reset): the closing
+    if (ec == websocket::error::closed || ws_.reason().code != websocket::close_code::none) {
+      // The peer's close frame; or Beast read it and then its TCP teardown
+      // was cut short (the close timeout, or the peer's reset): the closing
       // handshake completed all the same, and reason() says so.
-      const auto& peer = ws_.reason();
-      r.code = static_cast<std::uint16_t>(peer.code);
-      r.reason = std::string(peer.reason.data(), peer.reason.size());
-      r.handshake_completed = true;
-      r.normal = ok_code(r.code) && (!our_code_ || ok_code(*our_code_));
+      r = peer_status();
     } else if (const auto ours = close_written(); ours && !closing_) {
       r.code = *ours;  // Beast failed the connection with this code
     } else {
@@ -213,6 +191,20 @@ class beast_target final : public sim::target {
     }
     ended_ = r;
     done(std::move(r), true);
+  }
+
+  // ConnectionClosed after the closing handshake: the peer's code and
+  // reason (1005 when it sent no code); normal when both close frames were.
+  call_result peer_status() const {
+    const auto& peer = ws_.reason();
+    call_result r;
+    r.k = call_result::kind::closed;
+    r.code = peer.code == websocket::close_code::none ? wire::close_code::no_status_received
+                                                      : static_cast<std::uint16_t>(peer.code);
+    r.reason = std::string(peer.reason.data(), peer.reason.size());
+    r.handshake_completed = true;
+    r.normal = wire::is_normal_close_code(r.code) && (!our_code_ || wire::is_normal_close_code(*our_code_));
+    return r;
   }
 
   // The code of the close frame Beast wrote, if it wrote one.
