@@ -75,12 +75,11 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
       }
       impl = args[++i];
     } else if (args[i] == "--waive") {
-      if (i + 1 >= args.size() || args[i + 1].empty() ||
-          args[i + 1].find_first_not_of("DPCXTKFLW") != std::string::npos) {
+      if (i + 1 >= args.size() || args[i + 1].empty() || !history::waive(args[i + 1])) {
         err << "lastword replay: --waive needs invariant letters of DPCXTKFLW\n" << replay_usage;
         return 2;
       }
-      history::waive(args[++i]);
+      ++i;
     } else if (args[i] == "--quiet") {
       quiet = true;
     } else if (args[i] == "--bytes") {

@@ -639,7 +639,11 @@ std::string& waived_set() {
 }
 }  // namespace
 
-void waive(std::string invariants) { waived_set() = std::move(invariants); }
+bool waive(std::string invariants) {
+  if (invariants.find_first_not_of("DPCXTKFLW") != std::string::npos) return false;
+  waived_set() = std::move(invariants);
+  return true;
+}
 const std::string& waived() { return waived_set(); }
 
 std::vector<violation> judge(const scenario::scenario& s, const history& h) {

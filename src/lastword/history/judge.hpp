@@ -31,8 +31,9 @@ std::string describe(const scenario::scenario& s, const violation& v);
 // Invariants set aside for this process (letters of "DPCXTKFLW"), so that a
 // known violation, say F by a library that reads only on demand, does not
 // hide the others: judge() leaves them out. The command line's --waive sets
-// it and every verdict names what was waived. Empty by default.
-void waive(std::string invariants);
+// it and every verdict names what was waived. Empty by default; empty
+// clears it. False, and nothing changes, for a letter outside DPCXTKFLW.
+bool waive(std::string invariants);
 const std::string& waived();
 
 }  // namespace lastword::history
