@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "impl_env.hpp"
 #include "lastword/assembler/assembler_check.hpp"
 
 namespace {
@@ -22,18 +23,8 @@ std::string g_impl = "reference";
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* impl = std::getenv("LASTWORD_IMPL");
-  if (!impl || std::string(impl) == "reference") return 0;
-  for (auto v : lastword::assembler::planted_variants())
-    if (v == impl) {
-      g_impl = impl;
-      return 0;
-    }
-  std::fprintf(stderr, "assembler: unknown LASTWORD_IMPL '%s'; known: reference", impl);
-  for (auto v : lastword::assembler::planted_variants())
-    std::fprintf(stderr, ", %.*s", static_cast<int>(v.size()), v.data());
-  std::fprintf(stderr, "\n");
-  std::exit(2);
+  g_impl = lastword::fuzz::variant_from_env("assembler", lastword::assembler::planted_variants());
+  return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "impl_env.hpp"
 #include "lastword/impls/protocol_variants.hpp"
 #include "lastword/protocol/receive_check.hpp"
 
@@ -23,21 +24,15 @@ std::string g_name = "reference";
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* impl = std::getenv("LASTWORD_IMPL");
-  if (!impl || std::string(impl) == "reference") return 0;
-  for (const auto& v : lastword::impls::protocol_variants()) {
-    if (v.name == impl) {
-      g_make = v.make;
-      g_name = impl;
-      std::fprintf(stderr, "protocol_receive: running variant %s\n", impl);
-      return 0;
-    }
-  }
-  std::fprintf(stderr, "protocol_receive: unknown LASTWORD_IMPL '%s'; known: reference", impl);
+  std::vector<std::string_view> names;
+  for (const auto& v : lastword::impls::protocol_variants()) names.push_back(v.name);
+  g_name = lastword::fuzz::variant_from_env("protocol_receive", names);
   for (const auto& v : lastword::impls::protocol_variants())
-    std::fprintf(stderr, ", %.*s", static_cast<int>(v.name.size()), v.name.data());
-  std::fprintf(stderr, "\n");
-  std::exit(2);
+    if (v.name == g_name) {
+      g_make = v.make;
+      std::fprintf(stderr, "protocol_receive: running variant %s\n", g_name.c_str());
+    }
+  return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -257,15 +257,25 @@ attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::u
   return a;
 }
 
+namespace {
+
+attempt not_applicable() {
+  attempt na;
+  na.applicable = false;
+  return na;
+}
+
+// A fuzz target that runs the reference and its own planted variants only.
+bool runs(const std::vector<std::string_view>& variants, const std::string& impl) {
+  return impl == "reference" || std::find(variants.begin(), variants.end(), impl) != variants.end();
+}
+
+}  // namespace
+
 attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
-  bool applicable = impl == "reference";
-  for (const auto& v : impls::protocol_variants())
-    if (v.name == impl) applicable = true;
-  if (!applicable) {
-    attempt na;
-    na.applicable = false;
-    return na;
-  }
+  std::vector<std::string_view> variants;
+  for (const auto& v : impls::protocol_variants()) variants.push_back(v.name);
+  if (!runs(variants, impl)) return not_applicable();
   attempt a = run_fuzzer(b.fuzz_protocol, b.work, "protocol_receive", impl, seed, budget);
   // Its oracle speaks of events, sent bytes and status: D, W and C.
   if (a.found && a.invariant == '?')
@@ -273,17 +283,8 @@ attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uin
   return a;
 }
 
-namespace {
-attempt not_applicable() {
-  attempt na;
-  na.applicable = false;
-  return na;
-}
-}  // namespace
-
 attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
-  const auto& v = assembler::planted_variants();
-  if (impl != "reference" && std::find(v.begin(), v.end(), impl) == v.end()) return not_applicable();
+  if (!runs(assembler::planted_variants(), impl)) return not_applicable();
   attempt a = run_fuzzer(b.fuzz_assembler, b.work, "assembler", impl, seed, budget);
   // Its model compares answers (D, P, X, K) and the pause flag (F).
   if (a.found && a.invariant == '?') a.invariant = a.what.find("paused") != std::string::npos ? 'F' : 'D';
@@ -291,8 +292,7 @@ attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::ui
 }
 
 attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
-  const auto& v = impls::differential_variants();
-  if (impl != "reference" && std::find(v.begin(), v.end(), impl) == v.end()) return not_applicable();
+  if (!runs(impls::differential_variants(), impl)) return not_applicable();
   attempt a = run_fuzzer(b.fuzz_differential, b.work, "differential", impl, seed, budget);
   // Different messages: D; the same messages and a different end: C.
   if (a.found && a.invariant == '?') a.invariant = a.what.find("messages differ") != std::string::npos ? 'D' : 'C';
