@@ -1,9 +1,11 @@
 // main() for every RapidCheck property binary.
 //
-// Every run has a seed: RC_PARAMS's seed= when given, otherwise a fresh one
-// that is put into RC_PARAMS before RapidCheck reads it. The seed is printed
-// at start, and each failed test prints the one command that reproduces it.
-// (RapidCheck also prints a reproduce= string for the shrunk case.)
+// Every run has a seed: RC_PARAMS's seed= when given (ctest gives a fixed
+// seed and max_success, LASTWORD_RC_PARAMS in cmake/lastword_helpers.cmake),
+// otherwise a fresh one that is put into RC_PARAMS before RapidCheck reads
+// it. RC_PARAMS is printed at start, and each failed test prints the one
+// command that reproduces it. (RapidCheck also prints a reproduce= string
+// for the shrunk case.)
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -30,13 +32,13 @@ int main(int argc, char** argv) {
   g_program = argv[0];
   const char* given = std::getenv("RC_PARAMS");
   g_params = given ? given : "";
-  if (g_params.find("seed=") == std::string::npos &&
-      g_params.find("reproduce=") == std::string::npos) {
+  const bool fresh = g_params.find("seed=") == std::string::npos && g_params.find("reproduce=") == std::string::npos;
+  if (fresh) {
     const unsigned long long seed = std::random_device{}() % 1000000000ull;
     g_params += (g_params.empty() ? "" : " ") + std::string("seed=") + std::to_string(seed);
     setenv("RC_PARAMS", g_params.c_str(), 1);
   }
-  std::printf("props: RC_PARAMS=\"%s\"\n", g_params.c_str());
+  std::printf("props: RC_PARAMS=\"%s\" (%s)\n", g_params.c_str(), fresh ? "a fresh seed" : "from the environment");
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::UnitTest::GetInstance()->listeners().Append(new reproduce_printer);
   return RUN_ALL_TESTS();

@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev                  # Asio and Beast (header-only)
   librapidcheck-dev                 # property tests
   libgtest-dev libbenchmark-dev     # unit tests, benchmarks
+  python3-yaml unzip                # CI files check, ClusterFuzzLite build test
 )
 
 missing=()

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <map>
 #include <random>
+#include <sstream>
 
 #include "lastword/cli/explore.hpp"
 #include "lastword/cli/layers.hpp"
@@ -22,12 +23,14 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 constexpr const char* check_usage =
-    "usage: lastword check [--impl NAME] [--budget SECONDS] [--seed N] [--corpus DIR] [--out DIR]\n"
+    "usage: lastword check [--impl NAME] [--budget SECONDS | --runs N] [--seed N] [--corpus DIR] [--out DIR]\n"
     "                      [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH]\n"
     "                      [--refinement-fuzzer PATH] [--assembler-fuzzer PATH]\n"
     "                      [--differential-fuzzer PATH] [--waive LIST] [--work DIR]\n"
     "  --impl             the implementation to check (default reference; `lastword list`)\n"
     "  --budget           seconds for each randomized layer (default 10)\n"
+    "  --runs             instead of seconds, exactly N executions in each randomized layer\n"
+    "                     (scenarios, property cases, fuzzer runs): with --seed, the run repeats\n"
     "  --seed             the random seed (default: a fresh one, printed)\n"
     "  --corpus           the regression scenarios (default corpus/regressions)\n"
     "  --out              where counterexamples are written (default lastword-failures)\n"
@@ -44,12 +47,18 @@ bool parse_number(const std::string& s, T& v) {
   return ec == std::errc{} && end == s.data() + s.size();
 }
 
+std::string format_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
 }  // namespace
 
 int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string impl = "reference", corpus = "corpus/regressions", out_dir = "lastword-failures";
   double budget = 10;
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0, runs = 0;
   bool seed_given = false;
   binaries b;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -75,6 +84,11 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     } else if (a == "--budget") {
       if (!parse_number(v, budget) || budget < 0 || budget > 86400) {
         err << "lastword check: --budget needs seconds between 0 and 86400, not '" << v << "'\n";
+        return 2;
+      }
+    } else if (a == "--runs") {
+      if (!parse_number(v, runs) || runs < 1 || runs > 1000000000) {
+        err << "lastword check: --runs needs a number from 1 to 1000000000, not '" << v << "'\n";
         return 2;
       }
     } else if (a == "--seed") {
@@ -108,7 +122,9 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return 2;
   }
   if (!seed_given) seed = std::random_device{}() % 1000000000u;
-  out << "lastword check --impl " << impl << " --seed " << seed << " --budget " << budget << "\n\n";
+  // The options that repeat this run (a run count repeats it exactly).
+  const std::string limit = runs ? " --runs " + std::to_string(runs) : " --budget " + format_number(budget);
+  out << "lastword check --impl " << impl << " --seed " << seed << limit << "\n\n";
 
   // The layers, in order: exhaustive first, then the corpus, then the
   // randomized ones.
@@ -145,13 +161,13 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   corpus_result.seconds = std::chrono::duration<double>(clock_type::now() - corpus_start).count();
   results.push_back({"corpus", corpus_result});
 
-  results.push_back({"random scenarios", layer_random(impl, seed, budget, out_dir)});
-  results.push_back({"properties", layer_properties(b, impl, seed, budget)});
-  results.push_back({"fuzz connection", layer_fuzz_connection(b, impl, seed, budget)});
-  results.push_back({"fuzz refinement", layer_fuzz_refinement(b, impl, seed, budget)});
-  results.push_back({"fuzz protocol_receive", layer_fuzz_protocol(b, impl, seed, budget)});
-  results.push_back({"fuzz assembler", layer_fuzz_assembler(b, impl, seed, budget)});
-  results.push_back({"fuzz differential", layer_fuzz_differential(b, impl, seed, budget)});
+  results.push_back({"random scenarios", layer_random(impl, seed, budget, out_dir, runs)});
+  results.push_back({"properties", layer_properties(b, impl, seed, budget, runs)});
+  results.push_back({"fuzz connection", layer_fuzz_connection(b, impl, seed, budget, runs)});
+  results.push_back({"fuzz refinement", layer_fuzz_refinement(b, impl, seed, budget, runs)});
+  results.push_back({"fuzz protocol_receive", layer_fuzz_protocol(b, impl, seed, budget, runs)});
+  results.push_back({"fuzz assembler", layer_fuzz_assembler(b, impl, seed, budget, runs)});
+  results.push_back({"fuzz differential", layer_fuzz_differential(b, impl, seed, budget, runs)});
 
   // One verdict table: invariant x layer.
   out << "| invariant |";
@@ -207,7 +223,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return 0;
   }
   out << "verdict: " << impl << " violated the contract\n";
-  out << "reproduce: lastword check --impl " << impl << " --seed " << seed << " --budget " << budget
+  out << "reproduce: lastword check --impl " << impl << " --seed " << seed << limit
       << (history::waived().empty() ? "" : " --waive " + history::waived()) << '\n';
   return 1;
 }

@@ -13,11 +13,13 @@ namespace lastword::cli {
 namespace {
 
 constexpr const char* detect_usage =
-    "usage: lastword detect [--budget SECONDS] [--seeds N] [--json FILE]\n"
+    "usage: lastword detect [--budget SECONDS | --runs N] [--seeds N] [--json FILE]\n"
     "                       [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH]\n"
     "                       [--refinement-fuzzer PATH] [--assembler-fuzzer PATH]\n"
     "                       [--differential-fuzzer PATH] [--work DIR]\n"
     "  --budget           seconds each layer may spend per implementation and seed (default 10)\n"
+    "  --runs             instead of seconds, exactly N executions per layer, implementation and seed\n"
+    "                     (the table then repeats exactly; times still vary)\n"
     "  --seeds            seeds per randomized layer; figures are medians (default 3)\n"
     "  --json             also write the table as JSON\n"
     "  --props            the connection_props binary (default build/default/connection_props)\n"
@@ -77,6 +79,7 @@ std::string describe(const cell& c, bool expect_found) {
 
 int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   double budget = 10;
+  std::uint64_t runs = 0;
   int seeds = 3;
   std::string json;
   binaries b;
@@ -95,6 +98,12 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
       const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), budget);
       if (ec != std::errc{} || end != v.data() + v.size() || budget <= 0 || budget > 3600) {
         err << "lastword detect: --budget needs seconds between 0 and 3600, not '" << v << "'\n";
+        return 2;
+      }
+    } else if (a == "--runs") {
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), runs);
+      if (ec != std::errc{} || end != v.data() + v.size() || runs < 1 || runs > 1000000000) {
+        err << "lastword detect: --runs needs a number from 1 to 1000000000, not '" << v << "'\n";
         return 2;
       }
     } else if (a == "--seeds") {
@@ -133,15 +142,15 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     cells[0].attempts.push_back(layer_model_checker(name, ""));
     for (int s = 1; s <= seeds; ++s) {
       const auto seed = static_cast<std::uint64_t>(s);
-      cells[1].attempts.push_back(layer_random(name, seed, budget, ""));
-      cells[2].attempts.push_back(layer_properties(b, name, seed, budget));
-      cells[3].attempts.push_back(layer_fuzz_connection(b, name, seed, budget));
-      cells[4].attempts.push_back(layer_fuzz_refinement(b, name, seed, budget));
+      cells[1].attempts.push_back(layer_random(name, seed, budget, "", runs));
+      cells[2].attempts.push_back(layer_properties(b, name, seed, budget, runs));
+      cells[3].attempts.push_back(layer_fuzz_connection(b, name, seed, budget, runs));
+      cells[4].attempts.push_back(layer_fuzz_refinement(b, name, seed, budget, runs));
       // Layers that cannot express the implementation run once (to say so).
-      if (s == 1 || cells[5].applicable()) cells[5].attempts.push_back(layer_fuzz_protocol(b, name, seed, budget));
-      if (s == 1 || cells[6].applicable()) cells[6].attempts.push_back(layer_fuzz_assembler(b, name, seed, budget));
+      if (s == 1 || cells[5].applicable()) cells[5].attempts.push_back(layer_fuzz_protocol(b, name, seed, budget, runs));
+      if (s == 1 || cells[6].applicable()) cells[6].attempts.push_back(layer_fuzz_assembler(b, name, seed, budget, runs));
       if (s == 1 || cells[7].applicable())
-        cells[7].attempts.push_back(layer_fuzz_differential(b, name, seed, budget));
+        cells[7].attempts.push_back(layer_fuzz_differential(b, name, seed, budget, runs));
     }
     out << "| " << name;
     std::string row = "{\"name\":\"" + name + "\",\"layers\":[";
@@ -161,13 +170,18 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << " |\n" << std::flush;
     json_rows += (json_rows.empty() ? "" : ",") + row + "]}";
   }
-  out << "\nbudget " << budget << " s per layer, implementation and seed; " << seeds
+  out << "\nbudget ";
+  if (runs)
+    out << runs << " runs";
+  else
+    out << budget << " s";
+  out << " per layer, implementation and seed; " << seeds
       << " seed(s); figures are medians (time and executions to the first violation); n/a: the layer cannot "
          "express the implementation (protocol_receive drives the Sans-I/O protocol, assembler the queue alone, "
          "differential compares with Beast the variants its schedule can show).\n";
   if (!json.empty()) {
     std::ofstream j(json);
-    j << "{\"budget\":" << budget << ",\"seeds\":" << seeds << ",\"implementations\":[" << json_rows << "]}\n";
+    j << "{\"budget\":" << budget << ",\"runs\":" << runs << ",\"seeds\":" << seeds << ",\"implementations\":[" << json_rows << "]}\n";
     if (!j) {
       err << "lastword detect: cannot write '" << json << "'\n";
       return 2;

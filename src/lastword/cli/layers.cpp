@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -101,16 +102,36 @@ std::vector<std::uint8_t> shrink(std::vector<std::uint8_t> bytes, char invariant
   return bytes;
 }
 
+// Whether address space randomization can be turned off here (setarch -R;
+// a container's seccomp profile may forbid it).
+bool can_fix_addresses() {
+  static const bool ok = std::system("setarch \"$(uname -m)\" -R true >/dev/null 2>&1") == 0;
+  return ok;
+}
+
 attempt run_fuzzer(const std::string& binary, const std::string& work, const std::string& name,
-                   const std::string& impl, std::uint64_t seed, double budget) {
+                   const std::string& impl, std::uint64_t seed, double budget, std::uint64_t runs) {
   const fs::path dir = fs::path(work) / (name + "-" + impl + "-" + std::to_string(seed));
   std::error_code ec;
   fs::remove_all(dir, ec);
   fs::create_directories(dir / "corpus", ec);
-  const std::string cmd = "LASTWORD_IMPL=" + quote(impl) + " " + quote(binary) + " " + quote((dir / "corpus").string()) +
-                          " -seed=" + std::to_string(seed) + " -max_total_time=" +
-                          std::to_string(std::max(1, static_cast<int>(budget))) + " -artifact_prefix=" +
-                          quote((dir / "").string());
+  std::string cmd;
+  if (runs) {
+    // -runs=N with a seed repeats exactly only when the addresses the
+    // target compares repeat too (libFuzzer feeds compared values into its
+    // mutations): no address randomization, a fixed environment and
+    // command line, no timed release of freed memory (as
+    // scripts/fuzz_exec.sh does for ctest), one thread, no corpus reload.
+    fs::create_symlink(fs::absolute(binary), dir / "fuzzer", ec);
+    cmd = "cd " + quote(dir.string()) + " && " + (can_fix_addresses() ? "setarch \"$(uname -m)\" -R " : "") +
+          "env -i PATH=/usr/bin:/bin ASAN_OPTIONS=allocator_release_to_os_interval_ms=-1 LASTWORD_IMPL=" +
+          quote(impl) + " ./fuzzer corpus -seed=" + std::to_string(seed) + " -runs=" + std::to_string(runs) +
+          " -reload=0 -artifact_prefix=./";
+  } else {
+    cmd = "LASTWORD_IMPL=" + quote(impl) + " " + quote(binary) + " " + quote((dir / "corpus").string()) +
+          " -seed=" + std::to_string(seed) + " -max_total_time=" +
+          std::to_string(std::max(1, static_cast<int>(budget))) + " -artifact_prefix=" + quote((dir / "").string());
+  }
   std::string output;
   const auto start = clock_type::now();
   const int status = run_command(cmd, output);
@@ -133,6 +154,7 @@ attempt run_fuzzer(const std::string& binary, const std::string& work, const std
     a.invariant = first_invariant(output);
     std::string artifact;
     if (std::regex_search(output, m, std::regex("Test unit written to ([^\\n]+)"))) artifact = m[1];
+    if (artifact.rfind("./", 0) == 0) artifact = (dir / artifact.substr(2)).string();
     a.reproduce = name == "connection"     ? "lastword replay --bytes " + artifact + " --impl " + impl
                   : name == "differential" ? "lastword replay --differential " + artifact + " --impl " + impl
                                            : "LASTWORD_IMPL=" + impl + " " + binary + " " + artifact;
@@ -180,11 +202,12 @@ attempt layer_model_checker(const std::string& impl, const std::string& out_dir)
   return a;
 }
 
-attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir) {
+attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir,
+                     std::uint64_t runs) {
   std::mt19937_64 rng(seed);
   attempt a;
   const auto start = clock_type::now();
-  while (seconds_since(start) < budget) {
+  while (runs ? a.executions < runs : seconds_since(start) < budget) {
     std::vector<std::uint8_t> bytes(rng() % 65);
     for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
     ++a.executions;
@@ -211,7 +234,8 @@ attempt layer_random(const std::string& impl, std::uint64_t seed, double budget,
   return a;
 }
 
-attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
+attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                         std::uint64_t runs) {
   // The reference: the contract property for the budget's worth of cases;
   // a variant: its planted-bug test, which reports after how many cases.
   std::string filter = "ConnectionProps.ReferenceHoldsEveryInvariant";
@@ -221,10 +245,12 @@ attempt layer_properties(const binaries& b, const std::string& impl, std::uint64
     filter = std::string(impls::find_implementation(impl)->catalog ? "Catalog" : "Libraries") +
              "/ConnectionPropsCatch.PropertyCatchesTheVariant/" + n;
   }
-  const auto cases = static_cast<std::uint64_t>(std::max(100.0, budget * 20000));
+  // A time budget becomes a case count at about 20000 cases a second, with
+  // a time limit; a run count is the case count, with none.
+  const auto cases = runs ? runs : static_cast<std::uint64_t>(std::max(100.0, budget * 20000));
   const std::string params = "seed=" + std::to_string(seed) + " max_success=" + std::to_string(cases);
-  const std::string cmd = "RC_PARAMS=" + quote(params) + " timeout " + std::to_string(static_cast<int>(budget) + 60) +
-                          " " + quote(b.props) + " --gtest_filter=" + quote(filter);
+  const std::string limit = runs ? "" : " timeout " + std::to_string(static_cast<int>(budget) + 60);
+  const std::string cmd = "RC_PARAMS=" + quote(params) + limit + " " + quote(b.props) + " --gtest_filter=" + quote(filter);
   std::string output;
   const auto start = clock_type::now();
   const int status = run_command(cmd, output);
@@ -245,12 +271,14 @@ attempt layer_properties(const binaries& b, const std::string& impl, std::uint64
   return a;
 }
 
-attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
-  return run_fuzzer(b.fuzz_connection, b.work, "connection", impl, seed, budget);
+attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                              std::uint64_t runs) {
+  return run_fuzzer(b.fuzz_connection, b.work, "connection", impl, seed, budget, runs);
 }
 
-attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
-  attempt a = run_fuzzer(b.fuzz_refinement, b.work, "refinement", impl, seed, budget);
+attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                              std::uint64_t runs) {
+  attempt a = run_fuzzer(b.fuzz_refinement, b.work, "refinement", impl, seed, budget, runs);
   if (a.found && a.invariant == '?') a.invariant = 'D';
   if (a.found)
     a.reproduce = "LASTWORD_IMPL=" + impl + " " + b.fuzz_refinement + " " + a.reproduce.substr(a.reproduce.rfind(' ') + 1);
@@ -266,34 +294,37 @@ attempt not_applicable() {
 }
 
 // A fuzz target that runs the reference and its own planted variants only.
-bool runs(const std::vector<std::string_view>& variants, const std::string& impl) {
+bool expresses(const std::vector<std::string_view>& variants, const std::string& impl) {
   return impl == "reference" || std::find(variants.begin(), variants.end(), impl) != variants.end();
 }
 
 }  // namespace
 
-attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
+attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                            std::uint64_t runs) {
   std::vector<std::string_view> variants;
   for (const auto& v : impls::protocol_variants()) variants.push_back(v.name);
-  if (!runs(variants, impl)) return not_applicable();
-  attempt a = run_fuzzer(b.fuzz_protocol, b.work, "protocol_receive", impl, seed, budget);
+  if (!expresses(variants, impl)) return not_applicable();
+  attempt a = run_fuzzer(b.fuzz_protocol, b.work, "protocol_receive", impl, seed, budget, runs);
   // Its oracle speaks of events, sent bytes and status: D, W and C.
   if (a.found && a.invariant == '?')
     a.invariant = a.what.find("sent") != std::string::npos ? 'W' : a.what.find("close status") != std::string::npos ? 'C' : 'D';
   return a;
 }
 
-attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
-  if (!runs(assembler::planted_variants(), impl)) return not_applicable();
-  attempt a = run_fuzzer(b.fuzz_assembler, b.work, "assembler", impl, seed, budget);
+attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                             std::uint64_t runs) {
+  if (!expresses(assembler::planted_variants(), impl)) return not_applicable();
+  attempt a = run_fuzzer(b.fuzz_assembler, b.work, "assembler", impl, seed, budget, runs);
   // Its model compares answers (D, P, X, K) and the pause flag (F).
   if (a.found && a.invariant == '?') a.invariant = a.what.find("paused") != std::string::npos ? 'F' : 'D';
   return a;
 }
 
-attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget) {
-  if (!runs(impls::differential_variants(), impl)) return not_applicable();
-  attempt a = run_fuzzer(b.fuzz_differential, b.work, "differential", impl, seed, budget);
+attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                                std::uint64_t runs) {
+  if (!expresses(impls::differential_variants(), impl)) return not_applicable();
+  attempt a = run_fuzzer(b.fuzz_differential, b.work, "differential", impl, seed, budget, runs);
   // Different messages: D; the same messages and a different end: C.
   if (a.found && a.invariant == '?') a.invariant = a.what.find("messages differ") != std::string::npos ? 'D' : 'C';
   return a;

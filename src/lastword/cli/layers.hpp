@@ -6,6 +6,11 @@
 // that reproduces what it found. The properties and the fuzz targets are
 // separate binaries (RapidCheck stays out of libFuzzer builds): they run as
 // child processes.
+//
+// A randomized layer stops at its first violation, or else at its budget:
+// `budget` seconds, or, when `runs` is not zero, exactly `runs` executions
+// (random scenarios, RapidCheck's max_success, libFuzzer's -runs) whatever
+// the time. A run count with a seed repeats exactly: ctest uses it.
 #pragma once
 
 #include <cstdint>
@@ -44,18 +49,25 @@ struct binaries {
 // Exhaustive: the default scope against the model; a counterexample is
 // written into out_dir.
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir);
-// Seeded random scenarios judged in-process, until the budget or a
-// violation (shrunk and written into out_dir when out_dir is not empty).
-attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir);
-attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
-attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
-attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+// Seeded random scenarios judged in-process, until the budget (or `runs`
+// scenarios) or a violation (shrunk and written into out_dir when out_dir is not empty).
+attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir,
+                     std::uint64_t runs = 0);
+attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                         std::uint64_t runs = 0);
+attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                              std::uint64_t runs = 0);
+attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                              std::uint64_t runs = 0);
 // Applicable to the reference and to protocol-level variants only.
-attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                            std::uint64_t runs = 0);
 // Applicable to the reference and the assembler's planted variants only.
-attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                             std::uint64_t runs = 0);
 // lastword against Beast: the reference and the variants the comparison can
 // show (impls::differential_variants()).
-attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget);
+attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
+                                std::uint64_t runs = 0);
 
 }  // namespace lastword::cli
