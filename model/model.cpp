@@ -1,14 +1,77 @@
 #include "model/model.hpp"
 
 #include <algorithm>
+#include <cstdint>
+
+#include "lastword/wire/assert.hpp"
 
 namespace lastword::model {
 namespace {
 
-enum end_kind : std::uint8_t { end_none, end_close, end_failed, end_eof, end_reset, end_timeout };
-enum call_kind : std::uint8_t { call_none, call_recv, call_recv_timeout, call_streaming };
+constexpr end_reason end_none = end_reason::none, end_close = end_reason::close_frame, end_failed = end_reason::failed,
+                     end_eof = end_reason::eof, end_reset = end_reason::reset, end_timeout = end_reason::close_timeout;
+constexpr pending_call call_none = pending_call::none, call_recv = pending_call::recv,
+                       call_recv_timeout = pending_call::recv_timeout, call_streaming = pending_call::streaming;
+
+constexpr int width_of(std::string_view field) {
+  for (const auto& f : packed_fields)
+    if (field == f.name) return f.bits;
+  return 0;
+}
+static_assert(width_of("end") > 0 && (1u << width_of("end")) > static_cast<unsigned>(end_reason::close_timeout));
+static_assert(width_of("call") > 0 && (1u << width_of("call")) > static_cast<unsigned>(pending_call::streaming));
+constexpr int total_bits() {
+  int n = 8;  // the eight flags
+  for (const auto& f : packed_fields) n += f.bits;
+  return n;
+}
+static_assert(total_bits() <= 64);
+
+std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
+  return a != 0 && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; }
 
 }  // namespace
+
+std::uint64_t script_count(const scope& sc) noexcept {
+  if (sc.max_messages < 0 || sc.max_fragments < 1) return 0;
+  std::uint64_t sum = 0, power = 1;  // sum of max_fragments^m for m = 0..max_messages
+  for (int m = 0; m <= sc.max_messages; ++m) {
+    sum = saturating_add(sum, power);
+    power = saturating_mul(power, static_cast<std::uint64_t>(sc.max_fragments));
+  }
+  return saturating_mul(saturating_mul(sum, sc.ends.size()), sc.pings ? 2 : 1);
+}
+
+std::string misfit::describe() const {
+  if (limit == 0) return field;
+  return "the scope needs " + field + " up to " + std::to_string(needed) + ", but its " +
+         std::to_string(width_of(field)) + "-bit field holds at most " + std::to_string(limit);
+}
+
+std::vector<misfit> misfits(const scope& sc) {
+  std::vector<misfit> out;
+  if (sc.max_messages < 0) out.push_back({"messages must not be negative", 0, 0});
+  if (sc.max_fragments < 1) out.push_back({"a message needs at least one fragment", 0, 0});
+  if (sc.ends.empty()) out.push_back({"the scope needs at least one way for a script to end", 0, 0});
+  if (sc.depth < 0) out.push_back({"the depth must not be negative", 0, 0});
+  if (!out.empty()) return out;
+  const std::uint64_t m = static_cast<std::uint64_t>(sc.max_messages), f = static_cast<std::uint64_t>(sc.max_fragments);
+  const bool end_frame =
+      std::any_of(sc.ends.begin(), sc.ends.end(), [](script_end e) { return e != script_end::none; });
+  const std::uint64_t data = saturating_mul(m, f);
+  const std::uint64_t frames = saturating_add(data, (sc.pings ? 1 : 0) + (end_frame ? 1 : 0));
+  const std::uint64_t scripts = script_count(sc);
+  const std::pair<const char*, std::uint64_t> needs[] = {
+      {"script", scripts == 0 ? 0 : scripts - 1}, {"offered", frames}, {"read", frames}, {"consumed", data},
+      {"delivered", m}, {"taken", f}, {"yielded", f}};
+  for (const auto& [field, needed] : needs) {
+    const std::uint64_t limit = (std::uint64_t{1} << width_of(field)) - 1;
+    if (needed > limit) out.push_back({field, needed, limit});
+  }
+  return out;
+}
 
 std::string_view action_name(action a) noexcept {
   switch (a) {
@@ -61,16 +124,22 @@ std::vector<script> scripts_in(const scope& sc) {
 }
 
 std::uint64_t state::pack() const noexcept {
-  std::uint64_t v = script;
-  auto put = [&](std::uint64_t x, int bits) { v = (v << bits) | (x & ((1u << bits) - 1)); };
-  put(offered, 5);
-  put(read, 5);
-  put(consumed, 5);
-  put(delivered, 4);
-  put(taken, 4);
-  put(yielded, 4);
-  put(end, 3);
-  put(call, 2);
+  std::uint64_t v = 0;
+  // A value wider than its field is a scope that misfits() should have
+  // refused: never mask it.
+  auto put = [&](std::uint64_t x, int bits) {
+    LASTWORD_ASSERT(x < (std::uint64_t{1} << bits));
+    v = (v << bits) | x;
+  };
+  put(script, width_of("script"));
+  put(offered, width_of("offered"));
+  put(read, width_of("read"));
+  put(consumed, width_of("consumed"));
+  put(delivered, width_of("delivered"));
+  put(taken, width_of("taken"));
+  put(yielded, width_of("yielded"));
+  put(static_cast<std::uint8_t>(end), width_of("end"));
+  put(static_cast<std::uint8_t>(call), width_of("call"));
   put(eof, 1);
   put(reset, 1);
   put(reader_done, 1);
@@ -85,7 +154,7 @@ std::uint64_t state::pack() const noexcept {
 state state::unpack(std::uint64_t v) noexcept {
   state s;
   auto get = [&](int bits) {
-    const auto x = static_cast<std::uint8_t>(v & ((1u << bits) - 1));
+    const auto x = v & ((std::uint64_t{1} << bits) - 1);
     v >>= bits;
     return x;
   };
@@ -97,25 +166,35 @@ state state::unpack(std::uint64_t v) noexcept {
   s.reader_done = get(1);
   s.reset = get(1);
   s.eof = get(1);
-  s.call = get(2);
-  s.end = get(3);
-  s.yielded = get(4);
-  s.taken = get(4);
-  s.delivered = get(4);
-  s.consumed = get(5);
-  s.read = get(5);
-  s.offered = get(5);
-  s.script = static_cast<std::uint8_t>(v);
+  s.call = static_cast<pending_call>(get(width_of("call")));
+  s.end = static_cast<end_reason>(get(width_of("end")));
+  s.yielded = static_cast<std::uint8_t>(get(width_of("yielded")));
+  s.taken = static_cast<std::uint8_t>(get(width_of("taken")));
+  s.delivered = static_cast<std::uint8_t>(get(width_of("delivered")));
+  s.consumed = static_cast<std::uint8_t>(get(width_of("consumed")));
+  s.read = static_cast<std::uint8_t>(get(width_of("read")));
+  s.offered = static_cast<std::uint8_t>(get(width_of("offered")));
+  s.script = static_cast<std::uint16_t>(get(width_of("script")));
   return s;
 }
 
-machine::machine(scope sc, flaw f) : scope_(std::move(sc)), flaw_(f), scripts_(scripts_in(scope_)) {}
+namespace {
+const scope& fitting(const scope& sc) {
+  const auto bad = misfits(sc);
+  if (bad.empty()) return sc;
+  std::string what = "scope does not fit the model's state: ";
+  for (std::size_t i = 0; i < bad.size(); ++i) what += (i ? "; " : "") + bad[i].describe();
+  throw scope_error(what);
+}
+}  // namespace
+
+machine::machine(scope sc, flaw f) : scope_(fitting(sc)), flaw_(f), scripts_(scripts_in(scope_)) {}
 
 std::vector<state> machine::initial_states() const {
   std::vector<state> out;
   for (std::size_t i = 0; i < scripts_.size(); ++i) {
     state s;
-    s.script = static_cast<std::uint8_t>(i);
+    s.script = static_cast<std::uint16_t>(i);
     out.push_back(s);
   }
   return out;
@@ -277,7 +356,7 @@ void machine::fire(state& s, std::vector<outcome>& out, bool recv_timer, bool cl
 
 void machine::settle(state& s, std::vector<outcome>& out) const {
   for (;;) {
-    const std::uint64_t before = s.pack();
+    const state before = s;
     read_available(s);
     consumer_progress(s, out);
     const std::uint8_t queued = static_cast<std::uint8_t>(data_frames_read(s) - s.consumed);
@@ -292,7 +371,7 @@ void machine::settle(state& s, std::vector<outcome>& out) const {
       out.push_back({outcome::kind::close_returned});
       s.close_pending = false;
     }
-    if (s.pack() == before) return;
+    if (s == before) return;
   }
 }
 
@@ -315,10 +394,10 @@ std::vector<successor> machine::steps(const state& s0, action a) const {
   }
   // The frame's read and the expired timers are ready in the same turn:
   // either may be handled first. Without a timer to expire it is read_frame.
-  if (s0.call != 2 && !(s0.timer && !s0.reader_done)) return out;
+  if (s0.call != call_recv_timeout && !(s0.timer && !s0.reader_done)) return out;
   // Time jumps at the start of the turn: only the timers running then
   // expire, not one the read starts.
-  const bool recv_timer = s0.call == 2, close_timer = s0.timer && !s0.reader_done;
+  const bool recv_timer = s0.call == call_recv_timeout, close_timer = s0.timer && !s0.reader_done;
   successor read_first{s0, {}, {}}, time_first{s0, {}, {}};
   if (!apply(read_first.next, action::read_frame, read_first.outcomes, read_first.transition_violation)) return out;
   fire(read_first.next, read_first.outcomes, recv_timer, close_timer);

@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev                  # Asio and Beast (header-only)
   librapidcheck-dev                 # property tests
   libgtest-dev libbenchmark-dev     # unit tests, benchmarks
+  libboost-json1.81-dev             # explore --merge reads shard results
+  spin                              # the model's cross-check by SPIN (model/promela)
 )
 
 missing=()
