@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "lastword/impls/registry.hpp"
+#include "model/promela.hpp"
 
 namespace lastword::cli {
 namespace {
@@ -23,7 +24,7 @@ constexpr const char* explore_usage =
     "usage: lastword explore [--impl NAME|all|none] [--messages N] [--fragments N] [--depth N]\n"
     "                        [--high N] [--low N] [--pings 0|1] [--ends LIST] [--actions LIST]\n"
     "                        [--waive LIST] [--jobs N] [--memory MIB] [--shard K/N]\n"
-    "                        [--model-flaw NAME] [--json FILE] [--out DIR]\n"
+    "                        [--model-flaw NAME] [--promela FILE] [--json FILE] [--out DIR]\n"
     "       lastword explore --merge FILE...\n"
     "  --impl       implementation(s) to check against the model (default reference;\n"
     "               all: every registered one; none: the model alone)\n"
@@ -41,6 +42,8 @@ constexpr const char* explore_usage =
     "  --model-flaw explore a deliberately broken model (closed-before-drain,\n"
     "               end-clears-queue, zero-timeout-first, no-timeout-if-paused,\n"
     "               cancel-loses-message): it must be rejected\n"
+    "  --promela    also write the scope (and flaw) as a Promela model for SPIN\n"
+    "               (model/promela/; SPIN's state count is this one + 1)\n"
 
     "  --high/--low flow control marks in frames (default 1 and 0)\n"
     "  --pings      1: also every script with a ping before its data (default 0)\n"
@@ -266,7 +269,7 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
 
 int run_explore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   model::scope sc = default_scope();
-  std::string impl = "reference", json, out_dir = "lastword-failures";
+  std::string impl = "reference", json, out_dir = "lastword-failures", promela_file;
   model::explore_options options;
   options.jobs = 0;
   model::flaw flaw = model::flaw::none;
@@ -381,6 +384,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       }
     } else if (a == "--json") {
       json = v;
+    } else if (a == "--promela") {
+      promela_file = v;
     } else if (a == "--out") {
       out_dir = v;
     } else {
@@ -415,6 +420,14 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     return 2;
   }
   const model::machine& m = *built;
+  if (!promela_file.empty()) {
+    std::ofstream p(promela_file);
+    p << model::promela(m, flaw);
+    if (!p) {
+      err << "lastword explore: cannot write '" << promela_file << "'\n";
+      return 2;
+    }
+  }
   out << "scope: messages 0.." << sc.max_messages << ", fragments 1.." << sc.max_fragments << ", depth " << sc.depth
       << ", high " << sc.high << ", low " << sc.low << (sc.pings ? ", pings" : "") << ", " << m.scripts().size()
       << " peer scripts, " << sc.actions.size() << " actions";
