@@ -158,21 +158,28 @@ class search {
   }
 
   void sequential() {
+    state next[2];
+    std::optional<violation> tv[2];
     std::size_t level_begin = 0;
     for (int depth = 0; depth < m_.bounds().depth && level_begin < nodes_.size(); ++depth) {
       const std::size_t level_end = nodes_.size();
       for (std::size_t i = level_begin; i < level_end; ++i) {
         const state s = state::unpack(nodes_[i].packed);
         for (action a : m_.bounds().actions) {
-          for (auto& x : m_.steps(s, a)) {
+          const int ways = m_.successors(s, a, next, tv);
+          for (int w = 0; w < ways; ++w) {
             ++r_.transitions;
-            const std::uint64_t packed = x.next.pack();
-            auto& t = visited_[shard_of(packed)];
-            if (!fits(t.growth(), "visited set") || !reserve_nodes(1)) return;
-            const bool fresh = t.insert(packed);
+            const std::uint64_t packed = next[w].pack();
+            // A step that changes nothing (a busy call, a no-op) is common: no lookup.
+            bool fresh = false;
+            if (packed != nodes_[i].packed) {
+              auto& t = visited_[shard_of(packed)];
+              if ((t.growth() && !fits(t.growth(), "visited set")) || !reserve_nodes(1)) return;
+              fresh = t.insert(packed);
+            }
             if (fresh) nodes_.push_back({packed, static_cast<std::uint32_t>(i), a});
-            if (!fresh && !x.transition_violation) continue;
-            const std::optional<violation> v = x.transition_violation ? x.transition_violation : m_.invariants(x.next);
+            if (!fresh && !tv[w]) continue;
+            const std::optional<violation> v = tv[w] ? tv[w] : m_.invariants(next[w]);
             if (v) {
               // Reported on the path through this edge.
               r_.found = path_to(static_cast<std::uint32_t>(i));
@@ -209,10 +216,12 @@ class search {
     action via = action::recv;
   };
 
+  // Small levels are not worth starting threads for (the result is the
+  // same either way).
   template <class F>
   void on_threads(F&& f) {
     std::vector<std::thread> threads;
-    for (int t = 1; t < jobs_; ++t) threads.emplace_back(f, t);
+    for (int t = 1; t < level_jobs_; ++t) threads.emplace_back(f, t);
     f(0);
     for (auto& t : threads) t.join();
   }
@@ -229,6 +238,7 @@ class search {
     std::size_t level_begin = 0;
     for (int depth = 0; depth < m_.bounds().depth && level_begin < nodes_.size(); ++depth) {
       const std::size_t level_end = nodes_.size(), width = level_end - level_begin;
+      level_jobs_ = width < o_.parallel_threshold ? 1 : jobs_;
       std::vector<std::uint8_t> trans(width, 0);
       std::vector<std::uint32_t> masks(width, 0);
       std::vector<std::vector<std::vector<candidate>>> buckets(static_cast<std::size_t>(jobs_),
@@ -239,21 +249,32 @@ class search {
       on_threads([&](int t) {
         auto& mine = buckets[static_cast<std::size_t>(t)];
         auto& f = found[static_cast<std::size_t>(t)];
+        // A thread's chunks come in rank order, so a successor it already
+        // kept has the smaller rank: a small direct-mapped cache drops most
+        // repeats before they reach the buckets.
+        std::vector<std::uint64_t> recent(4096, 0);
         for (;;) {
           const std::size_t c0 = level_begin + chunk * next_chunk.fetch_add(1);
           if (c0 >= level_end) return;
           for (std::size_t i = c0; i < std::min(c0 + chunk, level_end); ++i) {
             const state s = state::unpack(nodes_[i].packed);
             std::uint64_t seq = 0;
+            state next[2];
+            std::optional<violation> tv[2];
             for (action a : actions) {
-              for (auto& x : m_.steps(s, a)) {
+              const int ways = m_.successors(s, a, next, tv);
+              for (int w = 0; w < ways; ++w) {
                 const std::uint64_t rank = (static_cast<std::uint64_t>(i) << seq_bits) | seq++;
-                const std::uint64_t packed = x.next.pack();
+                const std::uint64_t packed = next[w].pack();
                 const std::size_t sh = shard_of(packed);
-                const bool fresh = !visited_[sh].contains(packed);
-                if (fresh) mine[sh].push_back({packed, rank, a});
-                if (rank >= f.rank || (!fresh && !x.transition_violation)) continue;
-                const std::optional<violation> v = x.transition_violation ? x.transition_violation : m_.invariants(x.next);
+                const bool fresh = packed != nodes_[i].packed && !visited_[sh].contains(packed);
+                if (fresh) {
+                  auto& slot = recent[hash(packed ^ 0x9e3779b97f4a7c15ull) & (recent.size() - 1)];
+                  if (slot != packed + 1) mine[sh].push_back({packed, rank, a});
+                  slot = packed + 1;
+                }
+                if (rank >= f.rank || (!fresh && !tv[w])) continue;
+                const std::optional<violation> v = tv[w] ? tv[w] : m_.invariants(next[w]);
                 if (v) f = {rank, *v, a};
               }
             }
@@ -283,14 +304,31 @@ class search {
           const std::size_t sh = next_shard.fetch_add(1);
           if (sh >= shards) return;
           auto& out = fresh[sh];
+          // Each state once, with its smallest rank: an open-addressing
+          // map from the state to its place in `out`.
+          std::size_t n = 0;
+          for (const auto& b : buckets) n += b[sh].size();
+          std::size_t size = 16;
+          while (size < 2 * n) size *= 2;
+          std::vector<std::uint32_t> place(size, UINT32_MAX);
+          out.reserve(n);
           for (auto& b : buckets) {
-            out.insert(out.end(), b[sh].begin(), b[sh].end());
+            for (const auto& c : b[sh]) {
+              for (std::size_t k = hash(c.packed) & (size - 1);; k = (k + 1) & (size - 1)) {
+                if (place[k] == UINT32_MAX) {
+                  place[k] = static_cast<std::uint32_t>(out.size());
+                  out.push_back(c);
+                  break;
+                }
+                auto& kept = out[place[k]];
+                if (kept.packed == c.packed) {
+                  if (c.rank < kept.rank) kept = c;
+                  break;
+                }
+              }
+            }
             std::vector<candidate>().swap(b[sh]);
           }
-          std::sort(out.begin(), out.end(),
-                    [](const candidate& a, const candidate& b) { return a.packed != b.packed ? a.packed < b.packed : a.rank < b.rank; });
-          out.erase(std::unique(out.begin(), out.end(), [](const candidate& a, const candidate& b) { return a.packed == b.packed; }),
-                    out.end());
           for (const auto& c : out) {
             visited_[sh].insert(c.packed);
             const std::size_t p = static_cast<std::size_t>(c.rank >> seq_bits) - level_begin;
@@ -355,7 +393,7 @@ class search {
   const machine& m_;
   explore_options o_;
   std::uint64_t limit_ = 0, peak_ = 0;
-  int jobs_ = 1;
+  int jobs_ = 1, level_jobs_ = 1;
   static constexpr int shard_bits_ = 6;
   std::vector<table> visited_ = std::vector<table>(std::size_t{1} << shard_bits_);
   std::vector<node> nodes_;

@@ -32,6 +32,9 @@ struct explore_options {
   int jobs = 1;                   // threads; 0: every core
   std::uint64_t memory_limit = 0; // bytes for the visited set and the nodes; 0: half the machine's memory
   int shard = 0, shards = 1;      // explore only the scripts with index % shards == shard
+  // Levels narrower than this run on one thread (starting threads costs
+  // more); tests set 0 so that every level runs on all of them.
+  std::size_t parallel_threshold = 4096;
   // If set, receives every state visited, packed, in visiting order (tests).
   std::vector<std::uint64_t>* visited_out = nullptr;
 };

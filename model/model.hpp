@@ -195,6 +195,11 @@ class machine {
   // expire a timer where another has none. close() is never a no-op.
   std::vector<successor> steps_or_stay(const state& s, action a) const;
 
+  // The checker's fast path: the successors of `a` from `s` without their
+  // outcomes, as steps() gives them (the same order): up to two into
+  // `next`, their transition violations into `tv`; returns how many.
+  int successors(const state& s, action a, state next[2], std::optional<violation> tv[2]) const;
+
   // Every state invariant (D, P, F, L, K) that `s` breaks.
   std::optional<violation> invariants(const state& s) const;
 
@@ -210,6 +215,24 @@ class machine {
     std::uint8_t fragment;
     bool end = false;
   };
+  // Where outcomes go: nowhere on the checker's fast path.
+  struct sink {
+    std::vector<outcome>* v = nullptr;
+    void push(outcome o) const {
+      if (v) v->push_back(o);
+    }
+  };
+  // A script's frames, precomputed (the step function asks for them often).
+  struct script_table {
+    std::uint8_t frames = 0;
+    std::vector<frame_info> frame, data;
+    std::vector<std::uint8_t> dfr, cmr;  // data frames / complete messages among the first r frames
+    std::vector<std::uint8_t> cm;        // complete messages among the first x data frames
+    std::vector<std::uint8_t> dfm;       // frames of the first m messages
+  };
+  const script_table& table(const state& s) const { return tables_[s.script]; }
+  frame_info frame_slow(const script& sc, std::uint8_t i) const;
+  frame_info data_frame_slow(const script& sc, std::uint8_t k) const;
   frame_info frame(const state& s, std::uint8_t i) const;
   frame_info data_frame(const state& s, std::uint8_t k) const;  // the k-th data frame
   std::uint8_t frame_count(const state& s) const;
@@ -217,15 +240,18 @@ class machine {
   std::uint8_t complete_messages_read(const state& s) const;
   std::uint8_t complete_queued(const state& s) const;
   std::uint8_t frames_of_message(const state& s, std::uint8_t m) const;
-  void settle(state& s, std::vector<outcome>& out) const;
-  void fire(state& s, std::vector<outcome>& out, bool recv_timer, bool close_timer) const;
-  bool apply(state& s, action a, std::vector<outcome>& out, std::optional<violation>& tv) const;
+  int steps_impl(const state& s, action a, state next[2], std::optional<violation> tv[2],
+                 std::vector<outcome>* outcomes) const;
+  void settle(state& s, const sink& out) const;
+  void fire(state& s, const sink& out, bool recv_timer, bool close_timer) const;
+  bool apply(state& s, action a, const sink& out, std::optional<violation>& tv) const;
   void read_available(state& s) const;
-  bool consumer_progress(state& s, std::vector<outcome>& out) const;
+  bool consumer_progress(state& s, const sink& out) const;
 
   scope scope_;
   flaw flaw_;
   std::vector<script> scripts_;
+  std::vector<script_table> tables_;
 };
 
 }  // namespace lastword::model

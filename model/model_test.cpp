@@ -187,6 +187,7 @@ TEST(ModelParallel, ThreadsGiveTheOneThreadResultOnSeveralScopes) {
     for (int jobs : {2, 3, 4}) {
       explore_options o;
       o.jobs = jobs;
+      o.parallel_threshold = 0;
       expect_same(one, explore(m, o), std::to_string(msgs) + "x" + std::to_string(frags) + " depth " +
                                           std::to_string(depth) + ", " + std::to_string(jobs) + " threads");
     }
@@ -201,6 +202,7 @@ TEST(ModelParallel, ThreadsFindTheOneThreadCounterexampleOfEveryBrokenSpec) {
     ASSERT_TRUE(one.found) << flaw_name(f);
     explore_options o;
     o.jobs = 3;
+    o.parallel_threshold = 0;
     expect_same(one, explore(m, o), std::string(flaw_name(f)));
   }
 }
@@ -221,6 +223,7 @@ TEST(ModelShards, ShardsTogetherVisitExactlyTheStatesOfOneRun) {
     p.shard = k;
     p.shards = 3;
     p.jobs = 2;
+    p.parallel_threshold = 0;
     p.visited_out = &parts;
     const auto r = explore(m, p);
     EXPECT_TRUE(r.complete);

@@ -107,9 +107,9 @@ std::string promela(const machine& m, flaw f) {
     const bool in = std::find(sc.actions.begin(), sc.actions.end(), act) != sc.actions.end();
     out += std::string("#define ") + has_name(act) + (in ? " 1\n" : " 0\n");
   }
-  std::string scripts = "inline choose_script() {\n  if\n";
+  std::string scripts = "if\n";
   for (std::size_t i = 0; i < m.scripts().size(); ++i) scripts += choice(i, m.scripts()[i]);
-  scripts += "  fi\n}\n";
+  scripts += "  fi";
   std::string contract = detail::contract_pml;
   const std::string mark = "/* @SCRIPTS@ */";
   contract.replace(contract.find(mark), mark.size(), scripts);

@@ -266,10 +266,10 @@ inline invariants() {
 #define READ_ENABLED (offered < nframes && OPEN)
 #define TIMER_RUNNING (call == CALL_RECV_TIMEOUT || (timer && !reader_done))
 
-/* @SCRIPTS@ */
-
 active proctype contract() {
-  choose_script();
+  /* One choice per peer script: its frame tables, then its initial state
+   * is checked. */
+  /* @SCRIPTS@ */;
   do
 #if HAS_READ_FRAME
   :: d_step { READ_ENABLED -> offered++; settle(); invariants() }
