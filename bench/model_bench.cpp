@@ -1,56 +1,226 @@
-// Model checking figures: how the state space grows with the scope, model
-// states per second, and implementation executions per second (refinement
-// against the reference) at two scope sizes. Prints tables; `--quick` runs
-// the smallest scopes only (used by ctest so that the program cannot rot).
+// Model checking figures, against SPIN in the same run on the same models.
+//
+// For each scope, explored to completion: lastword's checker with one and
+// two threads (states, transitions, depth, states per second by the wall
+// clock and by CPU time, bytes per stored state), then SPIN on the scope's
+// Promela model (lastword explore --promela; pan compiled with -O2
+// -DSAFETY -DNOREDUCE, hash table sized to about twice the states), its
+// states per second by CPU time and wall clock and its memory from pan's
+// own report. Each figure is the best of three runs (the machine may be
+// shared). Then the reference's refinement runs per second with one and
+// two threads. `--quick` runs the smallest scopes once (ctest smoke test).
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 #include "lastword/explore/explore.hpp"
+#include "model/promela.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace lastword;
+
+double cpu_seconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+struct run {
+  model::exploration r;
+  double wall = 1e9, cpu = 1e9;
+};
+
+run best_of(const model::machine& m, int jobs, int repeats) {
+  run best;
+  for (int k = 0; k < repeats; ++k) {
+    model::explore_options o;
+    o.jobs = jobs;
+    const double w0 = now(), c0 = cpu_seconds(RUSAGE_SELF);
+    auto r = model::explore(m, o);
+    const double wall = now() - w0, cpu = cpu_seconds(RUSAGE_SELF) - c0;
+    if (wall < best.wall) best.wall = wall, best.r = r;
+    best.cpu = std::min(best.cpu, cpu);
+  }
+  return best;
+}
+
+struct spin_run {
+  bool ok = false;
+  std::string error;
+  unsigned long long stored = 0;
+  double wall = 1e9, cpu = 1e9;  // pan alone (compiling is not counted)
+  double state_mib = 0, total_mib = 0, vector_bytes = 0;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+spin_run run_spin(const model::machine& m, const fs::path& dir, std::uint64_t expected, int repeats) {
+  spin_run out;
+  fs::create_directories(dir);
+  std::ofstream(dir / "model.pml") << model::promela(m);
+  int w = 10;
+  while ((std::uint64_t{1} << w) < 2 * expected) ++w;
+  const std::string cd = "cd '" + dir.string() + "' && ";
+  if (std::system((cd + "spin -a model.pml >spin.out 2>&1").c_str()) != 0) {
+    out.error = "spin -a failed (is SPIN installed? apt-get install spin, or bash scripts/setup.sh): " +
+                slurp(dir / "spin.out");
+    return out;
+  }
+  if (std::system((cd + "gcc -O2 -DSAFETY -DNOREDUCE -DMEMLIM=8192 -o pan pan.c >gcc.out 2>&1").c_str()) != 0) {
+    out.error = "gcc failed on pan.c: " + slurp(dir / "gcc.out");
+    return out;
+  }
+  // The DFS stack as deep as needed and no deeper (pan allocates it):
+  // start at 10,000 and grow tenfold while pan says it was too small.
+  long depth = 10000;
+  std::string text;
+  for (int k = 0; k < repeats; ++k) {
+    const double w0 = now(), c0 = cpu_seconds(RUSAGE_CHILDREN);
+    const int rc = std::system(
+        (cd + "./pan -m" + std::to_string(depth) + " -w" + std::to_string(w) + " >pan.out 2>&1").c_str());
+    const double wall = now() - w0, cpu = cpu_seconds(RUSAGE_CHILDREN) - c0;
+    if (rc != 0) {
+      out.error = "pan failed: " + slurp(dir / "pan.out");
+      return out;
+    }
+    text = slurp(dir / "pan.out");
+    if (text.find("max search depth too small") != std::string::npos && depth < 100000000) {
+      depth *= 10;
+      --k;
+      continue;
+    }
+    out.wall = std::min(out.wall, wall);
+    out.cpu = std::min(out.cpu, cpu);
+  }
+  auto number_before = [&](const char* what) {
+    const auto at = text.find(what);
+    if (at == std::string::npos) return -1.0;
+    auto begin = text.rfind('\n', at);
+    begin = begin == std::string::npos ? 0 : begin + 1;
+    return std::atof(text.substr(begin, at - begin).c_str());
+  };
+  out.stored = static_cast<unsigned long long>(number_before("states, stored"));
+  out.state_mib = number_before("equivalent memory usage for states");
+  out.total_mib = number_before("total actual memory usage");
+  // pan: "equivalent memory usage for states (stored*(State-vector + overhead))".
+  if (out.stored > 0) out.vector_bytes = out.state_mib * 1048576.0 / static_cast<double>(out.stored);
+  if (text.find("max search depth too small") != std::string::npos) {
+    out.error = "pan's search depth (-m) was too small: the search was not exhaustive";
+    return out;
+  }
+  if (text.find("errors: 0") == std::string::npos) {
+    out.error = "SPIN reported errors: " + text;
+    return out;
+  }
+  out.ok = true;
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  using namespace lastword;
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  const int max_messages = quick ? 1 : 4, max_fragments = quick ? 1 : 3;
-
-  std::printf("State space of the model (depth 10, high 1, low 0):\n\n");
-  std::printf("| messages | fragments | scripts | states | transitions | seconds | states/s |\n");
-  std::printf("|---|---|---|---|---|---|---|\n");
-  for (int m = 1; m <= max_messages; ++m) {
-    for (int f = 1; f <= max_fragments; ++f) {
-      model::scope sc;
-      sc.max_messages = m;
-      sc.max_fragments = f;
-      sc.depth = 10;
-      const model::machine machine(sc);
-      const auto r = explore::explore_model(machine);
-      std::printf("| %d | %d | %zu | %llu | %llu | %.3f | %.0f |\n", m, f, machine.scripts().size(),
-                  static_cast<unsigned long long>(r.states), static_cast<unsigned long long>(r.transitions),
-                  r.seconds, r.seconds > 0 ? static_cast<double>(r.states) / r.seconds : 0.0);
-    }
-  }
-
-  std::printf("\nRefinement of the reference (model states/s and implementation runs/s):\n\n");
-  std::printf("| scope | model states | model states/s | impl runs | impl runs/s | seconds |\n");
-  std::printf("|---|---|---|---|---|---|\n");
+  const int repeats = quick ? 1 : 3;
   struct named {
-    const char* name;
-    int messages, fragments, depth;
+    int messages, fragments;
   };
-  const named scopes[] = {{"messages 2, fragments 2, depth 6", 2, 2, 6}, {"messages 3, fragments 2, depth 10", 3, 2, 10}};
+  const std::vector<named> scopes = quick ? std::vector<named>{{1, 1}, {2, 2}}
+                                          : std::vector<named>{{3, 2}, {3, 3}, {4, 2}, {4, 3}};
+  const fs::path work = fs::temp_directory_path() / ("lastword-model-bench-" + std::to_string(getpid()));
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) < 0) load[0] = -1;
+  std::printf("Model checking against SPIN, same models, same run (best of %d; load average %.2f; %d cores).\n",
+              repeats, load[0], model::hardware_jobs());
+  std::printf("Every scope explored to completion; states/s per CPU second (by the wall clock in brackets:\n"
+              "the speed on a shared machine; for 2 threads the CPU figure is the work per state).\n\n");
+  std::printf("| scope | states | transitions | depth | 1 thread states/s | 2 threads states/s | 2 threads speed-up (wall) "
+              "| bytes/state | SPIN states | SPIN states/s | SPIN bytes/state (stored) | SPIN memory | lastword/SPIN (1 thread, CPU) |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  int status = 0;
   for (const auto& n : scopes) {
-    if (quick && n.messages > 2) continue;
     model::scope sc;
     sc.max_messages = n.messages;
     sc.max_fragments = n.fragments;
-    sc.depth = n.depth;
-    const model::machine machine(sc);
-    const auto mr = explore::explore_model(machine);
-    const auto ir = explore::explore_impl(machine, "reference");
-    std::printf("| %s | %llu | %.0f | %llu | %.0f | %.2f |%s\n", n.name, static_cast<unsigned long long>(mr.states),
-                mr.seconds > 0 ? static_cast<double>(mr.states) / mr.seconds : 0.0,
-                static_cast<unsigned long long>(ir.runs), ir.seconds > 0 ? static_cast<double>(ir.runs) / ir.seconds : 0.0,
-                ir.seconds, ir.found ? " VIOLATION" : "");
-    if (ir.found) return 1;
+    sc.depth = 1000000;
+    const model::machine m(sc);
+    const run one = best_of(m, 1, repeats), two = best_of(m, 2, repeats);
+    if (!one.r.complete || one.r.found || two.r.states != one.r.states || two.r.transitions != one.r.transitions) {
+      std::printf("lastword: scope %d x %d did not complete, or the threads disagree\n", n.messages, n.fragments);
+      return 1;
+    }
+    const auto sp = run_spin(m, work / (std::to_string(n.messages) + "x" + std::to_string(n.fragments)),
+                             one.r.states, repeats);
+    if (!sp.ok) {
+      std::printf("SPIN on %d x %d: %s\n", n.messages, n.fragments, sp.error.c_str());
+      return 1;
+    }
+    if (sp.stored != model::spin_states(one.r.states)) {
+      std::printf("SPIN stored %llu states, lastword %llu (+1 expected): the models differ\n", sp.stored,
+                  static_cast<unsigned long long>(one.r.states));
+      status = 1;
+    }
+    const double s = static_cast<double>(one.r.states);
+    const double lw_cpu = s / one.cpu, sp_cpu = static_cast<double>(sp.stored) / sp.cpu;
+    std::printf("| %d x %d | %llu | %llu | %d | %.0f (%.0f) | %.0f (%.0f) | %.2fx | %.1f | %llu | %.0f (%.0f) | %.0f "
+                "| %.1f MiB | %.2fx |\n",
+                n.messages, n.fragments, static_cast<unsigned long long>(one.r.states),
+                static_cast<unsigned long long>(one.r.transitions), one.r.depth, lw_cpu, s / one.wall,
+                s / two.cpu, s / two.wall, one.wall / two.wall, static_cast<double>(one.r.peak_bytes) / s, sp.stored,
+                sp_cpu, static_cast<double>(sp.stored) / sp.wall, sp.vector_bytes, sp.total_mib, lw_cpu / sp_cpu);
+    std::fflush(stdout);
   }
-  return 0;
+  std::error_code ec;
+  fs::remove_all(work, ec);
+
+  std::printf("\nRefinement of the reference (implementation runs per second, wall clock; best of %d):\n\n", repeats);
+  std::printf("| scope | model states | runs | 1 thread runs/s (per CPU second) | 2 threads runs/s | speed-up |\n"
+              "|---|---|---|---|---|---|\n");
+  const std::vector<named> refinement = quick ? std::vector<named>{{1, 1}} : std::vector<named>{{3, 2}};
+  for (const auto& n : refinement) {
+    model::scope sc;
+    sc.max_messages = n.messages;
+    sc.max_fragments = n.fragments;
+    sc.depth = 1000000;
+    const model::machine m(sc);
+    double best[2] = {1e9, 1e9}, cpu = 1e9;
+    explore::result r;
+    for (int jobs = 1; jobs <= 2; ++jobs) {
+      for (int k = 0; k < (quick ? 1 : 2); ++k) {
+        model::explore_options o;
+        o.jobs = jobs;
+        const double c0 = cpu_seconds(RUSAGE_SELF);
+        r = explore::explore_impl(m, "reference", {}, o);
+        if (jobs == 1) cpu = std::min(cpu, cpu_seconds(RUSAGE_SELF) - c0);
+        if (r.found || !r.complete) {
+          std::printf("the reference failed or did not complete the refinement of %d x %d\n", n.messages, n.fragments);
+          return 1;
+        }
+        best[jobs - 1] = std::min(best[jobs - 1], r.seconds);
+      }
+    }
+    const double runs = static_cast<double>(r.runs);
+    std::printf("| %d x %d | %llu | %llu | %.0f (%.0f) | %.0f | %.2fx |\n", n.messages, n.fragments,
+                static_cast<unsigned long long>(r.states), static_cast<unsigned long long>(r.runs), runs / best[0],
+                runs / cpu, runs / best[1], best[0] / best[1]);
+  }
+  return status;
 }

@@ -1,14 +1,81 @@
 #include "model/model.hpp"
 
 #include <algorithm>
+#include <cstdint>
+
+#include "lastword/wire/assert.hpp"
 
 namespace lastword::model {
 namespace {
 
-enum end_kind : std::uint8_t { end_none, end_close, end_failed, end_eof, end_reset, end_timeout };
-enum call_kind : std::uint8_t { call_none, call_recv, call_recv_timeout, call_streaming };
+constexpr end_reason end_none = end_reason::none, end_close = end_reason::close_frame, end_failed = end_reason::failed,
+                     end_eof = end_reason::eof, end_reset = end_reason::reset, end_timeout = end_reason::close_timeout;
+constexpr pending_call call_none = pending_call::none, call_recv = pending_call::recv,
+                       call_recv_timeout = pending_call::recv_timeout, call_streaming = pending_call::streaming;
+
+constexpr int width_of(std::string_view field) {
+  for (const auto& f : packed_fields)
+    if (field == f.name) return f.bits;
+  return 0;
+}
+// The widths as constants (pack() is on the checker's hot path).
+constexpr int w_script = width_of("script"), w_offered = width_of("offered"), w_read = width_of("read"),
+              w_consumed = width_of("consumed"), w_delivered = width_of("delivered"), w_taken = width_of("taken"),
+              w_yielded = width_of("yielded"), w_end = width_of("end"), w_call = width_of("call");
+static_assert(width_of("end") > 0 && (1u << width_of("end")) > static_cast<unsigned>(end_reason::close_timeout));
+static_assert(width_of("call") > 0 && (1u << width_of("call")) > static_cast<unsigned>(pending_call::streaming));
+constexpr int total_bits() {
+  int n = 8;  // the eight flags
+  for (const auto& f : packed_fields) n += f.bits;
+  return n;
+}
+static_assert(total_bits() <= 64);
+
+std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
+  return a != 0 && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; }
 
 }  // namespace
+
+std::uint64_t script_count(const scope& sc) noexcept {
+  if (sc.max_messages < 0 || sc.max_fragments < 1) return 0;
+  std::uint64_t sum = 0, power = 1;  // sum of max_fragments^m for m = 0..max_messages
+  for (int m = 0; m <= sc.max_messages; ++m) {
+    sum = saturating_add(sum, power);
+    power = saturating_mul(power, static_cast<std::uint64_t>(sc.max_fragments));
+  }
+  return saturating_mul(saturating_mul(sum, sc.ends.size()), sc.pings ? 2 : 1);
+}
+
+std::string misfit::describe() const {
+  if (limit == 0) return field;
+  return "the scope needs " + field + " up to " + std::to_string(needed) + ", but its " +
+         std::to_string(width_of(field)) + "-bit field holds at most " + std::to_string(limit);
+}
+
+std::vector<misfit> misfits(const scope& sc) {
+  std::vector<misfit> out;
+  if (sc.max_messages < 0) out.push_back({"messages must not be negative", 0, 0});
+  if (sc.max_fragments < 1) out.push_back({"a message needs at least one fragment", 0, 0});
+  if (sc.ends.empty()) out.push_back({"the scope needs at least one way for a script to end", 0, 0});
+  if (sc.depth < 0) out.push_back({"the depth must not be negative", 0, 0});
+  if (!out.empty()) return out;
+  const std::uint64_t m = static_cast<std::uint64_t>(sc.max_messages), f = static_cast<std::uint64_t>(sc.max_fragments);
+  const bool end_frame =
+      std::any_of(sc.ends.begin(), sc.ends.end(), [](script_end e) { return e != script_end::none; });
+  const std::uint64_t data = saturating_mul(m, f);
+  const std::uint64_t frames = saturating_add(data, (sc.pings ? 1 : 0) + (end_frame ? 1 : 0));
+  const std::uint64_t scripts = script_count(sc);
+  const std::pair<const char*, std::uint64_t> needs[] = {
+      {"script", scripts == 0 ? 0 : scripts - 1}, {"offered", frames}, {"read", frames}, {"consumed", data},
+      {"delivered", m}, {"taken", f}, {"yielded", f}};
+  for (const auto& [field, needed] : needs) {
+    const std::uint64_t limit = (std::uint64_t{1} << width_of(field)) - 1;
+    if (needed > limit) out.push_back({field, needed, limit});
+  }
+  return out;
+}
 
 std::string_view action_name(action a) noexcept {
   switch (a) {
@@ -61,16 +128,22 @@ std::vector<script> scripts_in(const scope& sc) {
 }
 
 std::uint64_t state::pack() const noexcept {
-  std::uint64_t v = script;
-  auto put = [&](std::uint64_t x, int bits) { v = (v << bits) | (x & ((1u << bits) - 1)); };
-  put(offered, 5);
-  put(read, 5);
-  put(consumed, 5);
-  put(delivered, 4);
-  put(taken, 4);
-  put(yielded, 4);
-  put(end, 3);
-  put(call, 2);
+  std::uint64_t v = 0;
+  // A value wider than its field is a scope that misfits() should have
+  // refused: never mask it.
+  auto put = [&](std::uint64_t x, int bits) {
+    LASTWORD_ASSERT(x < (std::uint64_t{1} << bits));
+    v = (v << bits) | x;
+  };
+  put(script, w_script);
+  put(offered, w_offered);
+  put(read, w_read);
+  put(consumed, w_consumed);
+  put(delivered, w_delivered);
+  put(taken, w_taken);
+  put(yielded, w_yielded);
+  put(static_cast<std::uint8_t>(end), w_end);
+  put(static_cast<std::uint8_t>(call), w_call);
   put(eof, 1);
   put(reset, 1);
   put(reader_done, 1);
@@ -85,7 +158,7 @@ std::uint64_t state::pack() const noexcept {
 state state::unpack(std::uint64_t v) noexcept {
   state s;
   auto get = [&](int bits) {
-    const auto x = static_cast<std::uint8_t>(v & ((1u << bits) - 1));
+    const auto x = v & ((std::uint64_t{1} << bits) - 1);
     v >>= bits;
     return x;
   };
@@ -97,39 +170,73 @@ state state::unpack(std::uint64_t v) noexcept {
   s.reader_done = get(1);
   s.reset = get(1);
   s.eof = get(1);
-  s.call = get(2);
-  s.end = get(3);
-  s.yielded = get(4);
-  s.taken = get(4);
-  s.delivered = get(4);
-  s.consumed = get(5);
-  s.read = get(5);
-  s.offered = get(5);
-  s.script = static_cast<std::uint8_t>(v);
+  s.call = static_cast<pending_call>(get(w_call));
+  s.end = static_cast<end_reason>(get(w_end));
+  s.yielded = static_cast<std::uint8_t>(get(w_yielded));
+  s.taken = static_cast<std::uint8_t>(get(w_taken));
+  s.delivered = static_cast<std::uint8_t>(get(w_delivered));
+  s.consumed = static_cast<std::uint8_t>(get(w_consumed));
+  s.read = static_cast<std::uint8_t>(get(w_read));
+  s.offered = static_cast<std::uint8_t>(get(w_offered));
+  s.script = static_cast<std::uint16_t>(get(w_script));
   return s;
 }
 
-machine::machine(scope sc, flaw f) : scope_(std::move(sc)), flaw_(f), scripts_(scripts_in(scope_)) {}
+namespace {
+const scope& fitting(const scope& sc) {
+  const auto bad = misfits(sc);
+  if (bad.empty()) return sc;
+  std::string what = "scope does not fit the model's state: ";
+  for (std::size_t i = 0; i < bad.size(); ++i) what += (i ? "; " : "") + bad[i].describe();
+  throw scope_error(what);
+}
+}  // namespace
+
+machine::machine(scope sc, flaw f) : scope_(fitting(sc)), flaw_(f), scripts_(scripts_in(scope_)) {
+  // The frame tables, from the frames in order: the end frame, if read, is
+  // the last that counts.
+  tables_.reserve(scripts_.size());
+  for (const script& sc : scripts_) {
+    script_table t;
+    std::size_t data = 0;
+    for (auto n : sc.fragments) data += n;
+    t.frames = static_cast<std::uint8_t>(data + (sc.ping ? 1 : 0) + (sc.end == script_end::none ? 0 : 1));
+    for (std::uint8_t k = 0; k <= data; ++k) t.data.push_back(data_frame_slow(sc, k));
+    std::uint8_t d = 0, c = 0;
+    bool ended = false;
+    for (std::uint8_t i = 0; i <= t.frames; ++i) {
+      t.dfr.push_back(d);
+      t.cmr.push_back(c);
+      if (i == t.frames) break;
+      const auto fi = frame_slow(sc, i);
+      t.frame.push_back(fi);
+      if (fi.end) ended = true;
+      if (!ended && fi.data) {
+        ++d;
+        if (fi.fin) ++c;
+      }
+    }
+    c = 0;
+    t.cm.push_back(0);
+    for (std::size_t k = 0; k < data; ++k) t.cm.push_back(c = static_cast<std::uint8_t>(c + (t.data[k].fin ? 1 : 0)));
+    std::uint8_t frames = 0;
+    t.dfm.push_back(0);
+    for (auto n : sc.fragments) t.dfm.push_back(frames = static_cast<std::uint8_t>(frames + n));
+    tables_.push_back(std::move(t));
+  }
+}
 
 std::vector<state> machine::initial_states() const {
   std::vector<state> out;
   for (std::size_t i = 0; i < scripts_.size(); ++i) {
     state s;
-    s.script = static_cast<std::uint8_t>(i);
+    s.script = static_cast<std::uint16_t>(i);
     out.push_back(s);
   }
   return out;
 }
 
-std::uint8_t machine::frame_count(const state& s) const {
-  const script& sc = scripts_[s.script];
-  std::uint8_t n = sc.ping ? 1 : 0;
-  for (auto f : sc.fragments) n = static_cast<std::uint8_t>(n + f);
-  return static_cast<std::uint8_t>(n + (sc.end == script_end::none ? 0 : 1));
-}
-
-machine::frame_info machine::data_frame(const state& s, std::uint8_t k) const {
-  const script& sc = scripts_[s.script];
+machine::frame_info machine::data_frame_slow(const script& sc, std::uint8_t k) const {
   std::uint8_t at = 0;
   for (std::uint8_t m = 0; m < sc.fragments.size(); ++m) {
     if (k < at + sc.fragments[m])
@@ -139,39 +246,23 @@ machine::frame_info machine::data_frame(const state& s, std::uint8_t k) const {
   return {false, 0, true, 0, true};
 }
 
-machine::frame_info machine::frame(const state& s, std::uint8_t i) const {
-  if (scripts_[s.script].ping) {
+machine::frame_info machine::frame_slow(const script& sc, std::uint8_t i) const {
+  if (sc.ping) {
     if (i == 0) return {false, 0, true, 0, false};
     --i;
   }
-  return data_frame(s, i);
+  return data_frame_slow(sc, i);
 }
 
-std::uint8_t machine::frames_of_message(const state& s, std::uint8_t m) const {
-  return scripts_[s.script].fragments[m];
-}
+std::uint8_t machine::frame_count(const state& s) const { return table(s).frames; }
+machine::frame_info machine::data_frame(const state& s, std::uint8_t k) const { return table(s).data[k]; }
+machine::frame_info machine::frame(const state& s, std::uint8_t i) const { return table(s).frame[i]; }
+std::uint8_t machine::frames_of_message(const state& s, std::uint8_t m) const { return scripts_[s.script].fragments[m]; }
 
 // Data frames received: read before the end of input (the end frame, if
 // read, is the last frame that counts).
-std::uint8_t machine::data_frames_read(const state& s) const {
-  std::uint8_t n = 0;
-  for (std::uint8_t i = 0; i < s.read; ++i) {
-    const auto f = frame(s, i);
-    if (f.end) break;
-    if (f.data) ++n;
-  }
-  return n;
-}
-
-std::uint8_t machine::complete_messages_read(const state& s) const {
-  std::uint8_t n = 0;
-  for (std::uint8_t i = 0; i < s.read; ++i) {
-    const auto f = frame(s, i);
-    if (f.end) break;
-    if (f.data && f.fin) ++n;
-  }
-  return n;
-}
+std::uint8_t machine::data_frames_read(const state& s) const { return table(s).dfr[s.read]; }
+std::uint8_t machine::complete_messages_read(const state& s) const { return table(s).cmr[s.read]; }
 
 void machine::read_available(state& s) const {
   if (s.reader_done) return;
@@ -204,24 +295,24 @@ void machine::read_available(state& s) const {
 }
 
 // Lets the pending call progress; true if anything changed.
-bool machine::consumer_progress(state& s, std::vector<outcome>& out) const {
+bool machine::consumer_progress(state& s, const sink& out) const {
   const std::uint8_t complete = complete_messages_read(s);
   if (s.call == call_recv || s.call == call_recv_timeout) {
     if (flaw_ == flaw::closed_before_drain && s.end != end_none) {
-      out.push_back({outcome::kind::closed});
+      out.push({outcome::kind::closed});
       s.raised = true;
       s.call = call_none;
       return true;
     }
     if (complete > s.delivered && s.consumed + frames_of_message(s, s.delivered) <= data_frames_read(s)) {
-      out.push_back({outcome::kind::message, s.delivered});
+      out.push({outcome::kind::message, s.delivered});
       s.consumed = static_cast<std::uint8_t>(s.consumed + frames_of_message(s, s.delivered));
       ++s.delivered;
       s.call = call_none;
       return true;
     }
     if (s.end != end_none) {
-      out.push_back({outcome::kind::closed});
+      out.push({outcome::kind::closed});
       s.raised = true;
       s.call = call_none;
       return true;
@@ -232,12 +323,12 @@ bool machine::consumer_progress(state& s, std::vector<outcome>& out) const {
     bool changed = false;
     while (s.consumed < data_frames_read(s)) {
       const auto f = data_frame(s, s.consumed);
-      out.push_back({outcome::kind::fragment, f.message, f.fragment});
+      out.push({outcome::kind::fragment, f.message, f.fragment});
       ++s.consumed;
       ++s.taken;
       changed = true;
       if (f.fin) {
-        out.push_back({outcome::kind::stream_end, f.message});
+        out.push({outcome::kind::stream_end, f.message});
         ++s.delivered;
         s.taken = 0;
         s.call = call_none;
@@ -246,7 +337,7 @@ bool machine::consumer_progress(state& s, std::vector<outcome>& out) const {
     }
     if (s.end != end_none) {
       // P: the fragments received were returned; the message never ends.
-      out.push_back({outcome::kind::closed});
+      out.push({outcome::kind::closed});
       s.raised = true;
       s.yielded = static_cast<std::uint8_t>(s.yielded + s.taken);
       s.taken = 0;
@@ -258,10 +349,10 @@ bool machine::consumer_progress(state& s, std::vector<outcome>& out) const {
   return false;
 }
 
-void machine::fire(state& s, std::vector<outcome>& out, bool recv_timer, bool close_timer) const {
+void machine::fire(state& s, const sink& out, bool recv_timer, bool close_timer) const {
   if (recv_timer && s.call == call_recv_timeout) {
     // X: a timed-out recv took nothing.
-    out.push_back({outcome::kind::timeout});
+    out.push({outcome::kind::timeout});
     s.call = call_none;
   }
   if (close_timer && s.timer && !s.reader_done) {
@@ -275,9 +366,9 @@ void machine::fire(state& s, std::vector<outcome>& out, bool recv_timer, bool cl
   }
 }
 
-void machine::settle(state& s, std::vector<outcome>& out) const {
+void machine::settle(state& s, const sink& out) const {
   for (;;) {
-    const std::uint64_t before = s.pack();
+    const state before = s;
     read_available(s);
     consumer_progress(s, out);
     const std::uint8_t queued = static_cast<std::uint8_t>(data_frames_read(s) - s.consumed);
@@ -289,45 +380,60 @@ void machine::settle(state& s, std::vector<outcome>& out) const {
     if (!s.timer && !s.reader_done && close_expected && !(flaw_ == flaw::no_timeout_if_paused && s.paused))
       s.timer = true;
     if (s.close_pending && s.reader_done) {
-      out.push_back({outcome::kind::close_returned});
+      out.push({outcome::kind::close_returned});
       s.close_pending = false;
     }
-    if (s.pack() == before) return;
+    if (s == before) return;
   }
 }
 
 std::vector<successor> machine::steps(const state& s0, action a) const {
   std::vector<successor> out;
+  state next[2];
+  std::optional<violation> tv[2];
+  std::vector<outcome> outcomes[2];
+  const int n = steps_impl(s0, a, next, tv, outcomes);
+  for (int i = 0; i < n; ++i) out.push_back({next[i], std::move(outcomes[i]), std::move(tv[i])});
+  return out;
+}
+
+int machine::successors(const state& s0, action a, state next[2], std::optional<violation> tv[2]) const {
+  return steps_impl(s0, a, next, tv, nullptr);
+}
+
+int machine::steps_impl(const state& s0, action a, state next[2], std::optional<violation> tv[2],
+                        std::vector<outcome>* outcomes) const {
+  const sink first{outcomes ? &outcomes[0] : nullptr}, second{outcomes ? &outcomes[1] : nullptr};
+  tv[0].reset();
+  tv[1].reset();
+  next[0] = s0;
   if (a == action::read_all_and_eof) {
     // Nothing in between can tell the two apart: one successor.
-    successor x{s0, {}, {}};
-    if (x.next.eof || x.next.reset || x.next.offered >= frame_count(x.next)) return out;
-    x.next.offered = frame_count(x.next);
-    x.next.eof = true;
-    settle(x.next, x.outcomes);
-    out.push_back(std::move(x));
-    return out;
+    if (s0.eof || s0.reset || s0.offered >= frame_count(s0)) return 0;
+    next[0].offered = frame_count(s0);
+    next[0].eof = true;
+    settle(next[0], first);
+    return 1;
   }
-  if (a != action::read_frame_and_advance) {
-    successor x{s0, {}, {}};
-    if (apply(x.next, a, x.outcomes, x.transition_violation)) out.push_back(std::move(x));
-    return out;
-  }
+  if (a != action::read_frame_and_advance) return apply(next[0], a, first, tv[0]) ? 1 : 0;
   // The frame's read and the expired timers are ready in the same turn:
   // either may be handled first. Without a timer to expire it is read_frame.
-  if (s0.call != 2 && !(s0.timer && !s0.reader_done)) return out;
+  if (s0.call != call_recv_timeout && !(s0.timer && !s0.reader_done)) return 0;
   // Time jumps at the start of the turn: only the timers running then
   // expire, not one the read starts.
-  const bool recv_timer = s0.call == 2, close_timer = s0.timer && !s0.reader_done;
-  successor read_first{s0, {}, {}}, time_first{s0, {}, {}};
-  if (!apply(read_first.next, action::read_frame, read_first.outcomes, read_first.transition_violation)) return out;
-  fire(read_first.next, read_first.outcomes, recv_timer, close_timer);
-  settle(read_first.next, read_first.outcomes);
-  out.push_back(read_first);
-  apply(time_first.next, action::advance, time_first.outcomes, time_first.transition_violation);
-  apply(time_first.next, action::read_frame, time_first.outcomes, time_first.transition_violation);
-  if (!(time_first.next == read_first.next)) out.push_back(std::move(time_first));
-  return out;
+  const bool recv_timer = s0.call == call_recv_timeout, close_timer = s0.timer && !s0.reader_done;
+  if (!apply(next[0], action::read_frame, first, tv[0])) return 0;
+  fire(next[0], first, recv_timer, close_timer);
+  settle(next[0], first);
+  next[1] = s0;
+  apply(next[1], action::advance, second, tv[1]);
+  apply(next[1], action::read_frame, second, tv[1]);
+  if (next[1] == next[0]) {
+    if (outcomes) outcomes[1].clear();
+    tv[1].reset();
+    return 1;
+  }
+  return 2;
 }
 
 std::vector<successor> machine::steps_or_stay(const state& s, action a) const {
@@ -349,7 +455,7 @@ std::vector<successor> machine::steps_or_stay(const state& s, action a) const {
   return out;
 }
 
-bool machine::apply(state& s, action a, std::vector<outcome>& out, std::optional<violation>& tv) const {
+bool machine::apply(state& s, action a, const sink& out, std::optional<violation>& tv) const {
   const std::uint8_t frames = frame_count(s);
   const bool transport_open = !s.eof && !s.reset;
   switch (a) {
@@ -375,22 +481,25 @@ bool machine::apply(state& s, action a, std::vector<outcome>& out, std::optional
     case action::recv_timeout:
     case action::streaming: {
       if (s.call != call_none) {
-        out.push_back({outcome::kind::busy});  // K: fails at once, changes nothing
+        out.push({outcome::kind::busy});  // K: fails at once, changes nothing
         return true;
       }
       if (a == action::recv_zero) {
         const bool ready = complete_messages_read(s) > s.delivered;
+        bool timed_out = false;
         if (flaw_ == flaw::zero_timeout_first) {
-          out.push_back({outcome::kind::timeout});
+          out.push({outcome::kind::timeout});
+          timed_out = true;
         } else {
           s.call = call_recv;
           if (!consumer_progress(s, out)) {
             s.call = call_none;
-            out.push_back({outcome::kind::timeout});
+            out.push({outcome::kind::timeout});
+            timed_out = true;
           }
         }
         // T: a timeout only when no complete message was queued.
-        if (ready && !out.empty() && out.front().k == outcome::kind::timeout)
+        if (ready && timed_out)
           tv = violation{'T', "recv with a zero timeout reported a timeout although a message was complete"};
         break;
       }
@@ -399,7 +508,7 @@ bool machine::apply(state& s, action a, std::vector<outcome>& out, std::optional
     }
     case action::cancel:
       if (s.call == call_none) return false;
-      out.push_back({outcome::kind::cancelled});
+      out.push({outcome::kind::cancelled});
       // X: fragments taken by a cancelled streaming call go back.
       if (flaw_ != flaw::cancel_loses_message) s.consumed = static_cast<std::uint8_t>(s.consumed - s.taken);
       s.taken = 0;
@@ -427,23 +536,16 @@ bool machine::apply(state& s, action a, std::vector<outcome>& out, std::optional
 // Complete messages among the queued data frames (read, not yet handed
 // to the consumer): data frames with FIN at or after index `consumed`.
 std::uint8_t machine::complete_queued(const state& s) const {
-  std::uint8_t n = 0, data = 0;
-  for (std::uint8_t i = 0; i < s.read; ++i) {
-    const auto f = frame(s, i);
-    if (f.end) break;
-    if (!f.data) continue;
-    if (data >= s.consumed && f.fin) ++n;
-    ++data;
-  }
-  return n;
+  const auto& t = table(s);
+  const std::uint8_t received = t.dfr[s.read];
+  return static_cast<std::uint8_t>(t.cm[received] - t.cm[std::min(s.consumed, received)]);
 }
 
 std::optional<violation> machine::invariants(const state& s) const {
   const std::uint8_t received = data_frames_read(s);
   const std::uint8_t complete = complete_messages_read(s);
-  std::uint8_t delivered_frames = 0;
-  for (std::uint8_t m = 0; m < s.delivered && m < scripts_[s.script].fragments.size(); ++m)
-    delivered_frames = static_cast<std::uint8_t>(delivered_frames + frames_of_message(s, m));
+  const auto& t = table(s);
+  const std::uint8_t delivered_frames = t.dfm[std::min<std::size_t>(s.delivered, t.dfm.size() - 1)];
   // D: every received data frame is queued, taken by the pending stream,
   // or part of a delivered message, exactly once.
   if (s.consumed != delivered_frames + s.taken + s.yielded || s.consumed > received)

@@ -9,7 +9,8 @@
 // settles, as a real system does when nothing external happens: the reader
 // reads what it may, the pending consumer call completes if it can.
 //
-// A state is small and packed into 64 bits; every invariant of the SPEC
+// A state is small and packed into 64 bits (each field's width checked
+// against the scope when the machine is built); every invariant of the SPEC
 // that is a property of states is a named predicate (invariants()), and the
 // properties of transitions (T: zero timeout, X: cancellation) are checked
 // in step(). Deliberately broken specs (model::flaw) exist to show that the
@@ -18,6 +19,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -79,18 +81,60 @@ struct scope {
 };
 
 std::vector<script> scripts_in(const scope& s);
+// How many scripts the scope has (saturating), without listing them.
+std::uint64_t script_count(const scope& s) noexcept;
 
-// The abstract state. Counters are small: a scope keeps them under 16.
+// The bit width of each packed field of `state`, in pack() order.
+struct field_width {
+  const char* name;
+  int bits;
+};
+inline constexpr field_width packed_fields[] = {
+    {"script", 16},   {"offered", 6}, {"read", 6},  {"consumed", 6}, {"delivered", 5},
+    {"taken", 5},     {"yielded", 5}, {"end", 3},   {"call", 2},
+};
+
+// A field whose largest value in the scope does not fit its width.
+struct misfit {
+  std::string field;
+  std::uint64_t needed;  // the largest value the scope can give it
+  std::uint64_t limit;   // the largest value its width holds
+  std::string describe() const;
+};
+// Every field that does not fit, and other impossible scopes (no fragments,
+// negative counts) as misfits with limit 0; empty when the scope is sound.
+std::vector<misfit> misfits(const scope& s);
+
+// Thrown by machine's constructor for a scope that misfits() refuses.
+struct scope_error : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// How the input ended, as the reader saw it.
+enum class end_reason : std::uint8_t {
+  none,           // still open
+  close_frame,    // the peer's close frame was read
+  failed,         // a bad frame failed the connection
+  eof,            // the transport ended (EOF) after everything was read
+  reset,          // the transport was reset
+  close_timeout,  // our close timer gave up on the peer
+};
+// The consumer call that is waiting.
+enum class pending_call : std::uint8_t { none, recv, recv_timeout, streaming };
+
+// The abstract state. Every field has a fixed bit width in pack(); a scope
+// whose values would not fit is refused when the machine is built (misfits()),
+// never masked.
 struct state {
-  std::uint8_t script = 0;
+  std::uint16_t script = 0;    // index into machine::scripts()
   std::uint8_t offered = 0;    // peer frames offered to the transport
   std::uint8_t read = 0;       // peer frames the reader has read
   std::uint8_t consumed = 0;   // data frames handed to the consumer
   std::uint8_t delivered = 0;  // whole messages returned (recv or a finished stream)
   std::uint8_t taken = 0;      // fragments taken by the pending streaming call
   std::uint8_t yielded = 0;    // fragments a stream returned before it raised (P)
-  std::uint8_t end = 0;        // 0 none, 1 close frame, 2 failed, 3 EOF, 4 reset, 5 close timeout
-  std::uint8_t call = 0;       // 0 none, 1 recv, 2 recv with timeout, 3 streaming
+  end_reason end = end_reason::none;
+  pending_call call = pending_call::none;
   bool eof = false, reset = false;
   bool reader_done = false;
   bool closing = false;        // the application sent its close frame
@@ -134,6 +178,7 @@ struct successor {
 
 class machine {
  public:
+  // Throws scope_error when the scope does not fit the packed state.
   machine(scope sc, flaw f = flaw::none);
 
   const scope& bounds() const noexcept { return scope_; }
@@ -150,6 +195,11 @@ class machine {
   // expire a timer where another has none. close() is never a no-op.
   std::vector<successor> steps_or_stay(const state& s, action a) const;
 
+  // The checker's fast path: the successors of `a` from `s` without their
+  // outcomes, as steps() gives them (the same order): up to two into
+  // `next`, their transition violations into `tv`; returns how many.
+  int successors(const state& s, action a, state next[2], std::optional<violation> tv[2]) const;
+
   // Every state invariant (D, P, F, L, K) that `s` breaks.
   std::optional<violation> invariants(const state& s) const;
 
@@ -165,6 +215,24 @@ class machine {
     std::uint8_t fragment;
     bool end = false;
   };
+  // Where outcomes go: nowhere on the checker's fast path.
+  struct sink {
+    std::vector<outcome>* v = nullptr;
+    void push(outcome o) const {
+      if (v) v->push_back(o);
+    }
+  };
+  // A script's frames, precomputed (the step function asks for them often).
+  struct script_table {
+    std::uint8_t frames = 0;
+    std::vector<frame_info> frame, data;
+    std::vector<std::uint8_t> dfr, cmr;  // data frames / complete messages among the first r frames
+    std::vector<std::uint8_t> cm;        // complete messages among the first x data frames
+    std::vector<std::uint8_t> dfm;       // frames of the first m messages
+  };
+  const script_table& table(const state& s) const { return tables_[s.script]; }
+  frame_info frame_slow(const script& sc, std::uint8_t i) const;
+  frame_info data_frame_slow(const script& sc, std::uint8_t k) const;
   frame_info frame(const state& s, std::uint8_t i) const;
   frame_info data_frame(const state& s, std::uint8_t k) const;  // the k-th data frame
   std::uint8_t frame_count(const state& s) const;
@@ -172,15 +240,18 @@ class machine {
   std::uint8_t complete_messages_read(const state& s) const;
   std::uint8_t complete_queued(const state& s) const;
   std::uint8_t frames_of_message(const state& s, std::uint8_t m) const;
-  void settle(state& s, std::vector<outcome>& out) const;
-  void fire(state& s, std::vector<outcome>& out, bool recv_timer, bool close_timer) const;
-  bool apply(state& s, action a, std::vector<outcome>& out, std::optional<violation>& tv) const;
+  int steps_impl(const state& s, action a, state next[2], std::optional<violation> tv[2],
+                 std::vector<outcome>* outcomes) const;
+  void settle(state& s, const sink& out) const;
+  void fire(state& s, const sink& out, bool recv_timer, bool close_timer) const;
+  bool apply(state& s, action a, const sink& out, std::optional<violation>& tv) const;
   void read_available(state& s) const;
-  bool consumer_progress(state& s, std::vector<outcome>& out) const;
+  bool consumer_progress(state& s, const sink& out) const;
 
   scope scope_;
   flaw flaw_;
   std::vector<script> scripts_;
+  std::vector<script_table> tables_;
 };
 
 }  // namespace lastword::model

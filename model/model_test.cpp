@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
 
@@ -17,10 +20,238 @@ TEST(Model, PackThenUnpackIsTheIdentity) {
   s.delivered = 2;
   s.taken = 1;
   s.yielded = 2;
-  s.end = 5;
-  s.call = 3;
+  s.end = end_reason::close_timeout;
+  s.call = pending_call::streaming;
   s.eof = s.timer = s.raised = true;
   EXPECT_EQ(state::unpack(s.pack()), s);
+}
+
+TEST(Model, PackKeepsEveryFieldAtItsLargestValue) {
+  state s;
+  s.script = 65535;
+  s.offered = s.read = s.consumed = 63;
+  s.delivered = s.taken = s.yielded = 31;
+  s.end = end_reason::close_timeout;
+  s.call = pending_call::streaming;
+  s.eof = s.reset = s.reader_done = s.closing = s.close_pending = s.timer = s.paused = s.raised = true;
+  EXPECT_EQ(state::unpack(s.pack()), s);
+}
+
+// pack() never masks: a value wider than its field is a crash with a
+// message, not another state.
+TEST(ModelDeathTest, PackRefusesAValueWiderThanItsField) {
+  state s;
+  s.offered = 64;
+  EXPECT_DEATH((void)s.pack(), "");
+  state t;
+  t.delivered = 32;
+  EXPECT_DEATH((void)t.pack(), "");
+}
+
+// Each field's limit, at its boundary: the first scope fits, the second
+// needs one more than the field holds and is refused naming it.
+bool names(const scope& sc, const std::string& field, std::uint64_t needed) {
+  for (const auto& m : misfits(sc))
+    if (m.field == field && m.needed == needed && m.describe().find(field) != std::string::npos) return true;
+  return false;
+}
+scope with(int messages, int fragments, std::vector<script_end> ends = {script_end::close, script_end::bad_frame,
+                                                                         script_end::none},
+           bool pings = false) {
+  scope sc;
+  sc.max_messages = messages;
+  sc.max_fragments = fragments;
+  sc.ends = std::move(ends);
+  sc.pings = pings;
+  return sc;
+}
+
+TEST(ModelScope, ScriptFieldRefusesMoreThan65536Scripts) {
+  // 3 * (2^14 - 1) = 49,149 scripts fit; 3 * (2^15 - 1) = 98,301 do not.
+  EXPECT_TRUE(misfits(with(13, 2)).empty());
+  EXPECT_TRUE(names(with(14, 2), "script", 98300));
+  EXPECT_EQ(misfits(with(14, 2)).size(), 1u);
+  EXPECT_THROW(machine(with(14, 2)), scope_error);
+}
+
+TEST(ModelScope, OfferedAndReadFieldsRefuseMoreThan63Frames) {
+  // 31 messages of 2 fragments and a close frame: 63 frames; a ping makes 64.
+  for (const auto& m : misfits(with(31, 2, {script_end::close}))) EXPECT_TRUE(m.field != "offered" && m.field != "read");
+  EXPECT_TRUE(names(with(31, 2, {script_end::close}, true), "offered", 64));
+  EXPECT_TRUE(names(with(31, 2, {script_end::close}, true), "read", 64));
+}
+
+TEST(ModelScope, ConsumedFieldRefusesMoreThan63DataFrames) {
+  EXPECT_FALSE(names(with(21, 3, {script_end::none}), "consumed", 63));
+  for (const auto& m : misfits(with(21, 3, {script_end::none}))) EXPECT_NE(m.field, "consumed");
+  EXPECT_TRUE(names(with(16, 4, {script_end::none}), "consumed", 64));
+}
+
+TEST(ModelScope, DeliveredFieldRefusesMoreThan31Messages) {
+  for (const auto& m : misfits(with(31, 1, {script_end::none}))) EXPECT_NE(m.field, "delivered");
+  EXPECT_TRUE(names(with(32, 1, {script_end::none}), "delivered", 32));
+}
+
+TEST(ModelScope, TakenAndYieldedFieldsRefuseMoreThan31Fragments) {
+  EXPECT_TRUE(misfits(with(1, 31)).empty());
+  EXPECT_TRUE(names(with(1, 32), "taken", 32));
+  EXPECT_TRUE(names(with(1, 32), "yielded", 32));
+  EXPECT_EQ(misfits(with(1, 32)).size(), 2u);
+}
+
+TEST(ModelScope, ImpossibleScopesAreRefused) {
+  EXPECT_FALSE(misfits(with(2, 0)).empty());
+  EXPECT_FALSE(misfits(with(-1, 2)).empty());
+  EXPECT_FALSE(misfits(with(2, 2, {})).empty());
+}
+
+// The first defect: 363 scripts in an 8-bit field left 256 initial
+// states and 111,347 states at depth 10; every script is its own state.
+TEST(Model, EveryScriptOfTheFourByThreeScopeIsItsOwnInitialState) {
+  scope sc = with(4, 3);
+  sc.depth = 10;
+  const machine m(sc);
+  ASSERT_EQ(m.scripts().size(), 363u);
+  std::vector<std::uint64_t> packed;
+  for (const auto& s : m.initial_states()) packed.push_back(s.pack());
+  std::sort(packed.begin(), packed.end());
+  EXPECT_EQ(std::unique(packed.begin(), packed.end()) - packed.begin(), 363);
+  const auto r = explore(m);
+  EXPECT_FALSE(r.found);
+  EXPECT_EQ(r.states, 171819u);
+}
+
+// The second defect: a depth bound reported as a proof. The
+// default scope of the time (3 x 2, depth 10) is bounded; the space closes
+// at depth 12 with 11,312 states.
+TEST(Model, ADepthBoundIsReportedAsBoundedWithItsFrontier) {
+  scope sc = with(3, 2);
+  sc.depth = 10;
+  const auto r = explore(machine(sc));
+  EXPECT_FALSE(r.found);
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.depth, 10);
+  EXPECT_EQ(r.states, 11234u);
+  EXPECT_GT(r.frontier, 0u);
+  EXPECT_EQ(closure(r), "bounded at depth 10: " + std::to_string(r.frontier) + " states on the frontier, not expanded");
+}
+
+TEST(Model, AClosedSpaceIsReportedAsCompleteAtItsDepth) {
+  scope sc = with(3, 2);
+  sc.depth = 1000;
+  const auto r = explore(machine(sc));
+  EXPECT_FALSE(r.found);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.frontier, 0u);
+  EXPECT_EQ(r.depth, 12);
+  EXPECT_EQ(r.states, 11312u);
+  EXPECT_EQ(closure(r), "complete: the reachable space closed at depth 12");
+  // A bound at exactly the deepest level leaves that level unexpanded.
+  sc.depth = 12;
+  const auto b = explore(machine(sc));
+  EXPECT_FALSE(b.complete);
+  EXPECT_EQ(b.states, 11312u);
+  sc.depth = 13;
+  EXPECT_TRUE(explore(machine(sc)).complete);
+}
+
+TEST(Model, TheMemoryLimitStopsTheSearchWithAMessage) {
+  explore_options o;
+  o.memory_limit = 64 << 10;
+  const auto r = explore(machine(with(3, 2)), o);
+  ASSERT_TRUE(r.out_of_memory);
+  EXPECT_NE(r.out_of_memory->find("memory limit"), std::string::npos) << *r.out_of_memory;
+  EXPECT_FALSE(r.complete);
+}
+
+void expect_same(const exploration& one, const exploration& many, const std::string& what) {
+  EXPECT_EQ(one.states, many.states) << what;
+  EXPECT_EQ(one.transitions, many.transitions) << what;
+  EXPECT_EQ(one.depth, many.depth) << what;
+  EXPECT_EQ(one.complete, many.complete) << what;
+  EXPECT_EQ(one.frontier, many.frontier) << what;
+  ASSERT_EQ(one.found.has_value(), many.found.has_value()) << what;
+  if (one.found) {
+    EXPECT_EQ(one.found->v.invariant, many.found->v.invariant) << what;
+    EXPECT_EQ(one.found->path, many.found->path) << what;
+    EXPECT_EQ(one.found->initial, many.found->initial) << what;
+  }
+}
+
+TEST(ModelParallel, ThreadsGiveTheOneThreadResultOnSeveralScopes) {
+  for (auto [msgs, frags, depth] : {std::tuple{1, 1, 1000}, {2, 2, 6}, {3, 2, 10}, {3, 2, 1000}, {2, 3, 1000}}) {
+    scope sc = with(msgs, frags);
+    sc.depth = depth;
+    const machine m(sc);
+    const auto one = explore(m);
+    for (int jobs : {2, 3, 4}) {
+      explore_options o;
+      o.jobs = jobs;
+      o.parallel_threshold = 0;
+      expect_same(one, explore(m, o), std::to_string(msgs) + "x" + std::to_string(frags) + " depth " +
+                                          std::to_string(depth) + ", " + std::to_string(jobs) + " threads");
+    }
+  }
+}
+
+TEST(ModelParallel, ThreadsFindTheOneThreadCounterexampleOfEveryBrokenSpec) {
+  for (auto f : {flaw::closed_before_drain, flaw::end_clears_queue, flaw::zero_timeout_first,
+                 flaw::no_timeout_if_paused, flaw::cancel_loses_message}) {
+    const machine m(with(3, 2), f);
+    const auto one = explore(m);
+    ASSERT_TRUE(one.found) << flaw_name(f);
+    explore_options o;
+    o.jobs = 3;
+    o.parallel_threshold = 0;
+    expect_same(one, explore(m, o), std::string(flaw_name(f)));
+  }
+}
+
+// Scripts never change along a path, so shards by script partition the
+// states: together they visit exactly the states of one run, once each.
+TEST(ModelShards, ShardsTogetherVisitExactlyTheStatesOfOneRun) {
+  scope sc = with(2, 3);
+  sc.depth = 1000;
+  const machine m(sc);
+  std::vector<std::uint64_t> all, parts;
+  explore_options o;
+  o.visited_out = &all;
+  const auto whole = explore(m, o);
+  std::uint64_t states = 0, transitions = 0;
+  for (int k = 0; k < 3; ++k) {
+    explore_options p;
+    p.shard = k;
+    p.shards = 3;
+    p.jobs = 2;
+    p.parallel_threshold = 0;
+    p.visited_out = &parts;
+    const auto r = explore(m, p);
+    EXPECT_TRUE(r.complete);
+    states += r.states;
+    transitions += r.transitions;
+  }
+  EXPECT_EQ(states, whole.states);
+  EXPECT_EQ(transitions, whole.transitions);
+  std::sort(all.begin(), all.end());
+  std::sort(parts.begin(), parts.end());
+  EXPECT_EQ(all, parts);  // the same states, none twice
+}
+
+TEST(ModelShards, TheShortestCounterexampleOverTheShardsIsTheOneRunsLength) {
+  for (auto f : {flaw::closed_before_drain, flaw::end_clears_queue, flaw::no_timeout_if_paused}) {
+    const machine m(with(3, 2), f);
+    const auto whole = explore(m);
+    ASSERT_TRUE(whole.found);
+    std::size_t shortest = SIZE_MAX;
+    for (int k = 0; k < 4; ++k) {
+      explore_options p;
+      p.shard = k;
+      p.shards = 4;
+      const auto r = explore(m, p);
+      if (r.found) shortest = std::min(shortest, r.found->path.size());
+    }
+    EXPECT_EQ(shortest, whole.found->path.size()) << flaw_name(f);
+  }
 }
 
 TEST(Model, ScriptsCoverEveryFragmentationAndEnd) {

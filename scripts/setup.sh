@@ -10,6 +10,8 @@ packages=(
   librapidcheck-dev                 # property tests
   libgtest-dev libbenchmark-dev     # unit tests, benchmarks
   python3-yaml unzip                # CI files check, ClusterFuzzLite build test
+  libboost-json1.81-dev             # explore --merge reads shard results
+  spin                              # the model's cross-check by SPIN (model/promela)
 )
 
 missing=()

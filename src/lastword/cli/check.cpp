@@ -202,6 +202,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
                   static_cast<unsigned long long>(r.a.executions), r.a.seconds,
                   r.a.found ? " (stopped at the first violation)" : "");
     out << buf;
+    if (r.name == "model checker" && !r.a.found) out << "    search: " << r.a.what << '\n';  // complete or bounded
   }
   out << "\ncounterexamples:\n";
   bool any = false;

@@ -134,12 +134,14 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
   for (std::size_t l = 0; l < layer_count; ++l) out << "---|";
   out << '\n';
   std::string json_rows;
+  std::string model_search;  // the model checker's closure: complete, or bounded
   bool as_expected = true;
   for (const auto& impl : impls::implementations()) {
     const std::string name(impl.name);
     const bool expect_found = name != "reference";
     std::vector<cell> cells(layer_count);
     cells[0].attempts.push_back(layer_model_checker(name, ""));
+    if (!cells[0].attempts.back().found) model_search = cells[0].attempts.back().what;
     for (int s = 1; s <= seeds; ++s) {
       const auto seed = static_cast<std::uint64_t>(s);
       cells[1].attempts.push_back(layer_random(name, seed, budget, "", runs));
@@ -170,7 +172,11 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << " |\n" << std::flush;
     json_rows += (json_rows.empty() ? "" : ",") + row + "]}";
   }
-  out << "\nbudget ";
+  if (!model_search.empty()) out << "
+model checker search (default scope): " << model_search << '
+';
+  out << "
+budget ";
   if (runs)
     out << runs << " runs";
   else

@@ -4,8 +4,11 @@
 // implementation asked for, drives it through the simulation along every
 // explored transition (refinement). Prints the figures and, on a violation,
 // writes the shortest counterexample as a scenario file for `lastword
-// replay`. Exit status: 0 when the scope was exhausted with no violation, 1
-// with a counterexample, 2 for bad arguments.
+// replay`. Every result says whether the search was complete (the
+// reachable space closed) or bounded by --depth (with its frontier). Exit
+// status: 0 with no violation (complete or bounded, as printed), 1 with a
+// counterexample, 2 for bad arguments, a scope that does not fit the
+// model's packed state, or a search stopped by the memory limit.
 #pragma once
 
 #include <iosfwd>

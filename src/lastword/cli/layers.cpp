@@ -188,8 +188,9 @@ bool binaries::set(const std::string& option, const std::string& value) {
 
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir) {
   const model::machine m(default_scope());
-  const auto r = explore::explore_impl(m, impl);
+  const auto r = explore::explore_impl(m, impl, {}, model::explore_options{0});
   attempt a{true, r.found.has_value(), r.found ? r.found->invariant : '-', r.seconds, r.runs, {}, {}};
+  if (!r.found) a.what = explore::closure(r);  // complete, or bounded (then nothing is proved beyond it)
   if (r.found && !out_dir.empty()) {
     std::error_code ec;
     fs::create_directories(out_dir, ec);

@@ -1,7 +1,9 @@
 #include "lastword/explore/explore.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <unordered_map>
 
 #include "lastword/history/judge.hpp"
@@ -192,7 +194,7 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   return f;
 }
 
-std::optional<failure> check_path(const model::machine& m, std::uint8_t script,
+std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
                                   const std::vector<model::action>& path_in, std::string_view impl) {
   model::state initial;
   initial.script = script;
@@ -238,12 +240,19 @@ std::optional<failure> check_path(const model::machine& m, std::uint8_t script,
   return std::nullopt;
 }
 
-result explore_model(const model::machine& m) {
-  const auto r = model::explore(m);
+std::string closure(const result& r) { return model::closure(r.complete, r.depth, r.frontier, r.found.has_value()); }
+
+result explore_model(const model::machine& m, const model::explore_options& options) {
+  const auto r = model::explore(m, options);
   result out;
   out.states = r.states;
+  out.paths = r.states;
   out.transitions = r.transitions;
   out.depth = r.depth;
+  out.complete = r.complete;
+  out.frontier = r.frontier;
+  out.jobs = r.jobs;
+  out.out_of_memory = r.out_of_memory;
   out.seconds = r.seconds;
   out.peak_bytes = r.peak_bytes;
   if (r.found) {
@@ -253,10 +262,13 @@ result explore_model(const model::machine& m) {
   return out;
 }
 
-result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress) {
+result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress,
+                    const model::explore_options& options) {
   const auto start = clock_type::now();
   auto last_progress = start;
   result r;
+  const int jobs = options.jobs > 0 ? options.jobs : model::hardware_jobs();
+  r.jobs = jobs;
   // Where the model allows several outcomes that look the same from outside
   // (events in one turn), the implementation may be in any of the states
   // they lead to: a node is the set of model states consistent with what
@@ -276,7 +288,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   std::vector<node> nodes;
   std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, set_hash> visited;
   std::unordered_map<std::uint64_t, char> model_states;  // distinct model states seen
-  auto path_to = [&](std::uint32_t i, std::uint8_t& script) {
+  auto path_to = [&](std::uint32_t i, std::uint16_t& script) {
     std::vector<model::action> rev;
     while (nodes[i].parent != i) {
       rev.push_back(nodes[i].via);
@@ -287,6 +299,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   };
   auto finish = [&] {
     r.states = model_states.size();
+    r.paths = nodes.size();
     r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     std::uint64_t bytes = nodes.capacity() * sizeof(node) + visited.bucket_count() * sizeof(void*);
     for (const auto& n : nodes) bytes += 2 * n.states.capacity() * sizeof(std::uint64_t) + 4 * sizeof(void*);
@@ -294,6 +307,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     return r;
   };
   for (const auto& s : m.initial_states()) {
+    if (s.script % options.shards != options.shard) continue;
     std::vector<std::uint64_t> set{s.pack()};
     const auto i = static_cast<std::uint32_t>(nodes.size());
     if (visited.emplace(set, i).second) {
@@ -301,74 +315,109 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
       model_states.emplace(s.pack(), 0);
     }
   }
-  auto check = [&](const std::vector<std::uint64_t>& from, const model::state& initial,
-                   std::vector<model::action>& path, model::action a, int depth,
-                   std::vector<std::uint64_t>& next) -> bool {
-    (void)initial;
-    path.push_back(a);
-    bool skipped = false;
-    auto f = check_step(m, from, path, impl, next, &r.transitions, &skipped);
-    path.pop_back();
-    if (skipped) ++r.not_applicable;
-    if (!next.empty() || f) ++r.runs;
-    for (std::uint64_t packed : next) model_states.emplace(packed, 0);
-    if (!f) return true;
-    r.found = std::move(f);
-    r.depth = depth + 1;
-    return false;
-  };
 
   std::vector<model::action> actions;
   for (model::action a : m.bounds().actions) (expressible(a, impl) ? actions : r.left_out).push_back(a);
 
+  // One run: a step from a set of states along a path. Tasks of a level are
+  // independent, so they run on the threads; their results are then taken
+  // in the one-thread order, which makes the result the one-thread result.
+  struct task {
+    const std::vector<std::uint64_t>* from;
+    std::vector<model::action> path;  // ends with the step
+    bool merge;                       // a lookahead from a merge point
+  };
+  struct outcome {
+    std::optional<failure> f;
+    std::vector<std::uint64_t> next;
+    std::uint64_t transitions = 0;
+    bool skipped = false;
+  };
+  auto run_tasks = [&](const std::vector<task>& tasks) {
+    std::vector<outcome> out(tasks.size());
+    std::atomic<std::size_t> next_task{0};
+    auto work = [&] {
+      for (;;) {
+        const std::size_t k = next_task.fetch_add(1);
+        if (k >= tasks.size()) return;
+        auto& o = out[k];
+        o.f = check_step(m, *tasks[k].from, tasks[k].path, impl, o.next, &o.transitions, &o.skipped);
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 1; t < jobs && static_cast<std::size_t>(t) < tasks.size(); ++t) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+    return out;
+  };
+
   std::vector<node> merges, merges_next;  // merge points awaiting their lookahead
   std::size_t level_begin = 0;
-  for (int depth = 0; depth < m.bounds().depth && (level_begin < nodes.size() || !merges.empty()); ++depth) {
+  int depth = 0;
+  for (; depth < m.bounds().depth && (level_begin < nodes.size() || !merges.empty()); ++depth) {
     const std::size_t level_end = nodes.size();
+    std::vector<task> tasks;
     for (std::size_t i = level_begin; i < level_end; ++i) {
-      std::uint8_t script = 0;
+      std::uint16_t script = 0;
       std::vector<model::action> path = path_to(static_cast<std::uint32_t>(i), script);
-      model::state initial;
-      initial.script = script;
       for (model::action a : actions) {
-        std::vector<std::uint64_t> next;
-        if (!check(nodes[i].states, initial, path, a, depth, next)) return finish();
-        if (next.empty()) continue;  // not enabled
-        if (visited.emplace(next, static_cast<std::uint32_t>(nodes.size())).second) {
-          nodes.push_back({std::move(next), static_cast<std::uint32_t>(i), a});
-          continue;
-        }
-        // A merge: this path reaches states already explored along a
-        // shorter one. An implementation whose hidden state differs between
-        // the two paths would be checked only along the first; one step of
-        // lookahead from here (with the paths one longer, so in the next
-        // level) shows most such divergences.
-        if (depth + 1 < m.bounds().depth) merges_next.push_back({std::move(next), static_cast<std::uint32_t>(i), a});
-      }
-      if (progress && clock_type::now() - last_progress > std::chrono::seconds(2)) {
-        last_progress = clock_type::now();
-        r.states = model_states.size();
-        r.depth = depth;
-        r.seconds = std::chrono::duration<double>(last_progress - start).count();
-        progress(r);
+        path.push_back(a);
+        tasks.push_back({&nodes[i].states, path, false});
+        path.pop_back();
       }
     }
     for (const auto& mg : merges) {
-      std::uint8_t script = 0;
+      std::uint16_t script = 0;
       std::vector<model::action> path = path_to(mg.parent, script);
       path.push_back(mg.via);
-      model::state initial;
-      initial.script = script;
       for (model::action b : actions) {
-        std::vector<std::uint64_t> ignored;
-        if (!check(mg.states, initial, path, b, depth, ignored)) return finish();
+        path.push_back(b);
+        tasks.push_back({&mg.states, path, true});
+        path.pop_back();
       }
+    }
+    auto outs = run_tasks(tasks);
+    for (std::size_t k = 0; k < tasks.size(); ++k) {
+      auto& o = outs[k];
+      r.transitions += o.transitions;
+      if (o.skipped) ++r.not_applicable;
+      if (!o.next.empty() || o.f) ++r.runs;
+      for (std::uint64_t packed : o.next) model_states.emplace(packed, 0);
+      if (o.f) {
+        r.found = std::move(o.f);
+        r.depth = depth + 1;
+        return finish();
+      }
+      if (tasks[k].merge || o.next.empty()) continue;  // a lookahead, or not enabled
+      const std::size_t i = level_begin + k / actions.size();
+      const model::action a = actions[k % actions.size()];
+      if (visited.emplace(o.next, static_cast<std::uint32_t>(nodes.size())).second) {
+        nodes.push_back({std::move(o.next), static_cast<std::uint32_t>(i), a});
+        continue;
+      }
+      // A merge: this path reaches states already explored along a
+      // shorter one. An implementation whose hidden state differs between
+      // the two paths would be checked only along the first; one step of
+      // lookahead from here (with the paths one longer, so in the next
+      // level) shows most such divergences.
+      if (depth + 1 < m.bounds().depth) merges_next.push_back({std::move(o.next), static_cast<std::uint32_t>(i), a});
+    }
+    if (progress && clock_type::now() - last_progress > std::chrono::seconds(2)) {
+      last_progress = clock_type::now();
+      r.states = model_states.size();
+      r.depth = depth;
+      r.seconds = std::chrono::duration<double>(last_progress - start).count();
+      progress(r);
     }
     merges = std::move(merges_next);
     merges_next.clear();
+    if (nodes.size() > level_end || !merges.empty()) r.depth = depth + 1;
     level_begin = level_end;
-    r.depth = depth + 1;
   }
+  // Closed when no node is left unexpanded and no merge awaits its lookahead.
+  r.frontier = (nodes.size() - level_begin) + merges.size();
+  r.complete = r.frontier == 0;
+  if (!r.complete) r.depth = m.bounds().depth;
   return finish();
 }
 

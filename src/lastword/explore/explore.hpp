@@ -33,7 +33,16 @@ struct failure {
 
 struct result {
   std::uint64_t states = 0, transitions = 0, runs = 0;
+  // Refinement: the nodes explored, each a distinct path's set of model
+  // states (the model alone: its states).
+  std::uint64_t paths = 0;
   int depth = 0;
+  // As model::exploration: the search closed (nothing left unexpanded), or
+  // the depth bound left `frontier` nodes unexpanded.
+  bool complete = false;
+  std::uint64_t frontier = 0;
+  int jobs = 1;
+  std::optional<std::string> out_of_memory;
   double seconds = 0;
   std::uint64_t peak_bytes = 0;
   // Paths the implementation could not express (they are not explored
@@ -61,16 +70,23 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
 // The first failure, if any. Actions not enabled anywhere are skipped; a
 // path the implementation cannot express passes vacuously (nullopt), so
 // callers that count must check impls::not_applicable themselves.
-std::optional<failure> check_path(const model::machine& m, std::uint8_t script,
+std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
                                   const std::vector<model::action>& path, std::string_view impl);
 
-// The model alone.
-result explore_model(const model::machine& m);
+// The model alone (jobs, memory limit and shard as in model::explore).
+result explore_model(const model::machine& m, const model::explore_options& options = {});
 // Whether the implementation's vocabulary can express the action.
 bool expressible(model::action a, std::string_view impl);
 
 // The model and the named implementation together. Actions outside the
 // implementation's vocabulary are left out of the scope (result::left_out).
-result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress = {});
+// Each level's runs are spread over options.jobs threads (each run has its
+// own simulation: the clock and timers are per thread); the result is the
+// one-thread result. options.shard/shards select scripts as in the model.
+result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress = {},
+                    const model::explore_options& options = {});
+
+// "complete: ..." or "bounded at depth ..." as model::closure.
+std::string closure(const result& r);
 
 }  // namespace lastword::explore

@@ -42,6 +42,45 @@ TEST(Explore, EveryVariantIsRefutedWithACounterexampleThatReplays) {
   }
 }
 
+// Runs are spread over threads; each thread's simulation has its own clock
+// and timers, so the result must be the one-thread result exactly.
+TEST(Explore, ThreadsGiveTheOneThreadRefinementResult) {
+  const model::machine m(small());
+  for (const char* impl : {"reference", "ws14-abort-clears-queue", "legacy-cancel-after-dequeue"}) {
+    const auto one = explore_impl(m, impl);
+    model::explore_options o;
+    o.jobs = 3;
+    const auto many = explore_impl(m, impl, {}, o);
+    EXPECT_EQ(one.states, many.states) << impl;
+    EXPECT_EQ(one.paths, many.paths) << impl;
+    EXPECT_EQ(one.runs, many.runs) << impl;
+    EXPECT_EQ(one.transitions, many.transitions) << impl;
+    EXPECT_EQ(one.depth, many.depth) << impl;
+    EXPECT_EQ(one.complete, many.complete) << impl;
+    ASSERT_EQ(one.found.has_value(), many.found.has_value()) << impl;
+    if (one.found) {
+      EXPECT_EQ(one.found->length, many.found->length) << impl;
+      EXPECT_EQ(scenario::print(one.found->counterexample), scenario::print(many.found->counterexample)) << impl;
+    }
+  }
+}
+
+TEST(Explore, RefinementSaysWhetherItsFrontierWasEmpty) {
+  auto sc = small();
+  const auto bounded = explore_impl(model::machine(sc), "reference");
+  EXPECT_FALSE(bounded.complete);
+  EXPECT_GT(bounded.frontier, 0u);
+  EXPECT_EQ(closure(bounded).rfind("bounded at depth 6: ", 0), 0u) << closure(bounded);
+  sc.max_messages = 1;
+  sc.depth = 1000;
+  const auto complete = explore_impl(model::machine(sc), "reference");
+  EXPECT_TRUE(complete.complete);
+  EXPECT_EQ(complete.frontier, 0u);
+  // Every model state of the scope is covered.
+  EXPECT_EQ(complete.states, explore_model(model::machine(sc)).states);
+  EXPECT_EQ(closure(complete).rfind("complete: the reachable space closed at depth ", 0), 0u) << closure(complete);
+}
+
 TEST(Explore, TheModelAloneReportsItsFigures) {
   const auto r = explore_model(model::machine(small()));
   EXPECT_FALSE(r.found);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# src/lastword/explore/shards_test.sh: `explore --shard K/N` and `--merge`.
+#
+# N shards of a scope, merged, must report exactly the totals of one run
+# (states and transitions of the model, states, transitions and runs of the
+# reference's refinement), and for a planted variant the same shortest
+# counterexample length as one run. Also: a missing or repeated shard is
+# refused (exit 2).
+# usage: shards_test.sh LASTWORD WORKDIR
+set -u
+lastword=$(realpath "$1")
+work=$2
+mkdir -p "$work" && cd "$work" || exit 1
+failed=0
+scope=(--messages 2 --fragments 2)
+n=3
+
+figures() { grep -E "^$1: " "$2" | sed 's/, [0-9.]* s (.*//'; }
+
+"$lastword" explore --impl reference "${scope[@]}" --out out >whole.txt 2>&1 || { cat whole.txt; exit 1; }
+files=()
+for ((k = 0; k < n; k++)); do
+  "$lastword" explore --impl reference "${scope[@]}" --shard "$k/$n" --json "shard-$k.json" --out out >"shard-$k.txt" 2>&1 ||
+    { cat "shard-$k.txt"; exit 1; }
+  files+=("shard-$k.json")
+done
+"$lastword" explore --merge "${files[@]}" >merged.txt 2>&1 || { cat merged.txt; exit 1; }
+for row in model reference; do
+  w=$(figures "$row" whole.txt)
+  m=$(figures "$row" merged.txt)
+  if [ -n "$w" ] && [ "$w" = "$m" ]; then
+    echo "ok   $row: $n shards merged = one run: $w"
+  else
+    echo "FAIL $row: one run '$w', $n shards merged '$m'"
+    failed=1
+  fi
+done
+grep -q "complete: the reachable space closed" merged.txt || { echo "FAIL: the merged verdict does not say complete"; cat merged.txt; failed=1; }
+
+# A planted variant: the same shortest counterexample length.
+variant=ws14-abort-clears-queue
+"$lastword" explore --impl "$variant" "${scope[@]}" --out out >vwhole.txt 2>&1
+files=()
+for ((k = 0; k < n; k++)); do
+  "$lastword" explore --impl "$variant" "${scope[@]}" --shard "$k/$n" --json "v-$k.json" --out "out-$k" >/dev/null 2>&1
+  files+=("v-$k.json")
+done
+"$lastword" explore --merge "${files[@]}" >vmerged.txt 2>&1
+merged_exit=$?
+w=$(grep -o "shortest counterexample ([0-9]* steps)" vwhole.txt)
+m=$(grep -o "shortest counterexample ([0-9]* steps)" vmerged.txt)
+if [ "$merged_exit" -eq 1 ] && [ -n "$w" ] && [ "$w" = "$m" ]; then
+  echo "ok   $variant: refuted by the merge (exit 1), $m as in one run"
+else
+  echo "FAIL $variant: one run '$w', merged '$m' (exit $merged_exit)"
+  failed=1
+fi
+
+# Incomplete or inconsistent merges are refused.
+"$lastword" explore --merge shard-0.json shard-1.json >/dev/null 2>&1
+[ $? -eq 2 ] && echo "ok   a missing shard is refused" || { echo "FAIL: a missing shard was accepted"; failed=1; }
+"$lastword" explore --merge shard-0.json shard-0.json shard-1.json >/dev/null 2>&1
+[ $? -eq 2 ] && echo "ok   a repeated shard is refused" || { echo "FAIL: a repeated shard was accepted"; failed=1; }
+echo '{"scope":' >bad.json
+"$lastword" explore --merge bad.json >/dev/null 2>&1
+[ $? -eq 2 ] && echo "ok   a malformed file is refused" || { echo "FAIL: a malformed file was accepted"; failed=1; }
+exit $failed
