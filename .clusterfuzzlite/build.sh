@@ -12,6 +12,7 @@
 # Runs without Docker too: export CC CXX CFLAGS CXXFLAGS (with
 # -fsanitize=address,fuzzer-no-link) LIB_FUZZING_ENGINE=-fsanitize=fuzzer
 # SRC (holding lastword/) OUT WORK and run it (scripts/cfl_build_test.sh).
+set -euo pipefail
 src="$SRC/lastword"
 build="$WORK/lastword-build"
 

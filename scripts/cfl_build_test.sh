@@ -40,19 +40,25 @@ for bin in "$OUT"/*; do
   done
   dict=$(sed -nE 's/^dict *= *(.*)$/\1/p' "$OUT/$t.options")
   [ -z "$dict" ] || [ -f "$OUT/$dict" ] || { echo "$t.options names dictionary $dict, not in \$OUT"; exit 1; }
-  corpus="$work/smoke/$t-seeds"
-  mkdir -p "$corpus" "$work/smoke/$t-artifacts"
-  unzip -q -o "$OUT/${t}_seed_corpus.zip" -d "$corpus"
-  inputs=$(ls "$corpus" | wc -l)
-  cmd=("$bin" -runs="$runs" -seed="$seed" -reload=0 ${dict:+-dict="$OUT/$dict"}
-       -artifact_prefix="$work/smoke/$t-artifacts/" "$corpus")
+  # As the ctest fuzz runs: a fixed seed and run count, run so that it
+  # repeats (scripts/fuzz_exec.sh).
+  run="$work/smoke/$t"
+  mkdir -p "$run/seeds" "$run/artifacts"
+  unzip -q -o "$OUT/${t}_seed_corpus.zip" -d "$run/seeds"
+  inputs=$(ls "$run/seeds" | wc -l)
+  args=(seeds -runs="$runs" -seed="$seed" -reload=0 -artifact_prefix=artifacts/)
+  if [ -n "$dict" ]; then
+    ln -sfn "$OUT/$dict" "$run/target.dict"
+    args+=(-dict=target.dict)
+  fi
   s=$(date +%s%N)
-  if ! "${cmd[@]}" >"$work/smoke/$t.log" 2>&1; then
-    tail -n 40 "$work/smoke/$t.log"
-    echo "$t: smoke run failed; reproduce: (cd $root && bash $0 $*)  or: ${cmd[*]}"
+  if ! "$root/scripts/fuzz_exec.sh" "$run" "$bin" -- "${args[@]}" >"$run.log" 2>&1; then
+    tail -n 40 "$run.log"
+    echo "$t: smoke run failed; reproduce: $0 $*"
+    for a in "$run"/artifacts/*; do [ -e "$a" ] && echo "reproduce the input: $bin $a"; done
     exit 1
   fi
-  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$work/smoke/$t.log" || true)
+  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$run.log" || true)
   echo "$t: $inputs seed inputs, $runs runs in $(( ($(date +%s%N) - s) / 1000000 )) ms: ${done_line:-no DONE line}"
 done
 [ "$count" -gt 0 ] || { echo "build.sh wrote no fuzz target to \$OUT"; exit 1; }

@@ -12,6 +12,8 @@
 # has a fixed seed and a fixed run count (cmake/lastword_helpers.cmake), so
 # the same commit gives the same results; every failure prints the command
 # that reproduces it. JUnit results: build/PRESET/junit.xml.
+# LASTWORD_FUZZ_SEED and LASTWORD_RC_PARAMS pick other seeds (default: 1);
+# each run sets them, so a value left in a CMake cache never carries over.
 # usage: bash scripts/test.sh [default|fuzz|tsan]...   (no argument: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +24,8 @@ presets=("$@")
 jobs=$(nproc)
 for preset in "${presets[@]}"; do
   echo "=== preset $preset: configure and build"
-  cmake --preset "$preset" >/dev/null
+  cmake --preset "$preset" -DLASTWORD_FUZZ_SEED="${LASTWORD_FUZZ_SEED:-1}" \
+    -DLASTWORD_RC_PARAMS="${LASTWORD_RC_PARAMS:-seed=1 max_success=100}" >/dev/null
   junit="$PWD/build/$preset/junit.xml"
   if [ "$preset" = tsan ]; then
     cmake --build --preset tsan -j "$jobs" --target tcp_test
