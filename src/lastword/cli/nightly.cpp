@@ -30,7 +30,8 @@ namespace json = boost::json;
 
 constexpr const char* nightly_usage =
     "usage: lastword nightly [--budget DURATION] [--targets LIST] [--jobs N] [--store DIR] [--out DIR]\n"
-    "                        [--seed N] [--impl NAME] [--no-build] [--no-coverage] [--source DIR]\n"
+    "                        [--seed N] [--impl NAME] [--no-build] [--no-coverage | --coverage-only]\n"
+    "                        [--source DIR]\n"
     "                        [--fuzz-build DIR] [--coverage-build DIR] [--minimize-seconds N]\n"
     "  --budget    fuzzing time shared by the targets: 90, 90s, 10m, 1h (default 10m); merging,\n"
     "              minimizing, classifying and coverage come on top\n"
@@ -43,6 +44,7 @@ constexpr const char* nightly_usage =
     "  --impl      the implementation the fuzz targets run (default $LASTWORD_IMPL or reference)\n"
     "  --no-build  say how to build missing binaries instead of building them (presets fuzz, coverage)\n"
     "  --no-coverage  skip the coverage of the reference\n"
+    "  --coverage-only  no fuzzing: the coverage of the stored corpora, and the reports\n"
     "exit: 0 nothing new, 1 new finding(s) (listed), 2 setup error\n";
 
 constexpr const char* adopt_usage =
@@ -122,6 +124,10 @@ int run_nightly(const std::vector<std::string>& args, std::ostream& out, std::os
       o.coverage = false;
       continue;
     }
+    if (a == "--coverage-only") {
+      o.coverage_only = true;
+      continue;
+    }
     if (i + 1 >= args.size()) return bad(a + " needs a value (or is unknown)");
     const std::string& v = args[++i];
     long long n = 0;
@@ -164,6 +170,7 @@ int run_nightly(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   if (!fs::exists(o.source / "fuzz") || !fs::exists(o.source / "corpus"))
     return bad("'" + o.source.string() + "' is not the lastword source tree (no fuzz/ and corpus/); use --source");
+  if (o.coverage_only && !o.coverage) return bad("--coverage-only and --no-coverage contradict each other");
   o.fuzz_build = fuzz_build.empty() ? o.source / "build" / "fuzz" : fuzz_build;
   o.coverage_build = coverage_build.empty() ? o.source / "build" / "coverage" : coverage_build;
   if (out_dir.empty()) {

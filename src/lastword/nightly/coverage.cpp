@@ -70,7 +70,8 @@ std::vector<coverage_file> coverage_by_folder(const std::vector<coverage_file>& 
 }
 
 coverage_result measure_coverage(const fs::path& coverage_build, const fs::path& source,
-                                 const std::vector<std::pair<std::string, fs::path>>& corpora, const fs::path& out_dir) {
+                                 const std::vector<std::pair<std::string, std::vector<fs::path>>>& corpora,
+                                 const fs::path& out_dir) {
   coverage_result r;
   std::error_code ec;
   fs::remove_all(out_dir, ec);
@@ -78,17 +79,19 @@ coverage_result measure_coverage(const fs::path& coverage_build, const fs::path&
   std::vector<std::string> objects;
   std::vector<std::string> profiles;
   std::string log;
-  for (const auto& [target, corpus] : corpora) {
+  for (const auto& [target, dirs] : corpora) {
     const fs::path bin = coverage_build / ("fuzz_" + target + "_replay");
     if (!fs::exists(bin)) {
       r.error = bin.string() + " is missing (cmake --preset coverage && cmake --build --preset coverage)";
       return r;
     }
-    if (fs::is_empty(corpus, ec)) continue;
+    std::vector<std::string> argv{bin.string()};
+    for (const auto& d : dirs)
+      if (fs::is_directory(d, ec) && !fs::is_empty(d, ec)) argv.push_back(d.string());
+    if (argv.size() == 1) continue;
     const fs::path profile = out_dir / "profiles" / (target + ".profraw");
-    auto [status, output] =
-        run_to_end({bin.string(), corpus.string()}, {"LLVM_PROFILE_FILE=" + profile.string(), "LASTWORD_IMPL=reference"}, 3600);
-    log += "$ " + bin.string() + " " + corpus.string() + "\n" + output;
+    auto [status, output] = run_to_end(argv, {"LLVM_PROFILE_FILE=" + profile.string(), "LASTWORD_IMPL=reference"}, 3600);
+    log += "$ " + command_line(argv) + "\n" + output;
     if (status != 0) {
       r.error = "the corpus replay of " + target + " failed (exit " + std::to_string(status) + "): " + output.substr(0, 400);
       return r;

@@ -6,6 +6,8 @@
 // -fcoverage-mapping. Each replays its corpus (the reference: LASTWORD_IMPL
 // is unset), llvm-profdata-14 merges the profiles, llvm-cov-14 exports the
 // per-file summary (lines, branches, functions) and writes the HTML view.
+// Each target's corpora: the stored generation and the committed seeds
+// (which the fuzz runs start from too).
 #pragma once
 
 #include <filesystem>
@@ -24,7 +26,7 @@ struct coverage_result {
 };
 
 coverage_result measure_coverage(const std::filesystem::path& coverage_build, const std::filesystem::path& source,
-                                 const std::vector<std::pair<std::string, std::filesystem::path>>& corpora,
+                                 const std::vector<std::pair<std::string, std::vector<std::filesystem::path>>>& corpora,
                                  const std::filesystem::path& out_dir);
 
 // The summary of llvm-cov's `export -summary-only` JSON for the files under

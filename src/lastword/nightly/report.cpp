@@ -122,7 +122,7 @@ bool draw_plots(const run_result& r, const fs::path& dir, std::vector<std::pair<
   std::error_code ec;
   fs::create_directories(dir, ec);
   std::ostringstream gp;
-  gp << "set terminal svg size 760,340 dynamic enhanced font 'Helvetica,11' background rgb 'white'\n"
+  gp << "set terminal svg size 760,340 fixed noenhanced font 'Helvetica,11' background rgb 'white'\n"
      << "set grid\nset key outside right top\nset datafile separator whitespace\n";
   std::string cov_plot, eps_plot;
   for (const auto& t : r.targets) {
@@ -255,7 +255,7 @@ bool write_reports(const run_result& r, const fs::path& out_dir, std::string* er
     << "</title>\n<style>body{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#222}"
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
        "td:first-child,th:first-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:1em}"
-       ".plot{border:1px solid #ddd}.new{color:#b00;font-weight:bold}code{font-size:90%}</style></head>\n<body>\n"
+       ".plot{border:1px solid #ddd;margin:0}.new{color:#b00;font-weight:bold}code{font-size:90%}</style></head>\n<body>\n"
     << "<h1>lastword nightly " << html_escape(r.id) << "</h1>\n<p>Started " << r.started << ", finished " << r.finished
     << "; budget " << r.opts.budget << " s, " << r.opts.jobs << " job(s), seed " << r.opts.seed
     << ", implementation <code>" << html_escape(r.opts.impl) << "</code>. "
@@ -299,7 +299,7 @@ bool write_reports(const run_result& r, const fs::path& out_dir, std::string* er
   // that opens it headless (and for anyone checking by hand).
   h << "<script>window.addEventListener('load',function(){var n=0;document.querySelectorAll('figure.plot svg')"
        ".forEach(function(s){var b=s.getBoundingClientRect();if(b.width>100&&b.height>100&&"
-       "s.querySelectorAll('path').length>0)n++;});document.body.setAttribute('data-plots-rendered',String(n));});"
+       "s.querySelectorAll('g[id^=gnuplot_plot_] path').length>0)n++;});document.body.setAttribute('data-plots-rendered',String(n));});"
        "</script>\n</body></html>\n";
   std::ofstream(out_dir / "report.html") << h.str();
   return true;

@@ -210,7 +210,10 @@ std::string progress_line(const fuzz_job& j) {
 // and the violation's words without the numbers and quoted data that vary
 // between inputs showing the same bug.
 std::string violation_signature(const finding::record& r) {
-  std::string what = std::regex_replace(r.what, std::regex("\"([^\"\\\\]|\\\\.)*\""), "\"_\"");
+  // The first line: what was wrong (the rest, e.g. the operations leading
+  // to it, differs from input to input).
+  std::string what = r.what.substr(0, r.what.find('\n'));
+  what = std::regex_replace(what, std::regex("\"([^\"\\\\]|\\\\.)*\""), "\"_\"");
   what = std::regex_replace(what, std::regex("[0-9]+"), "N");
   if (what.size() > 160) what.resize(160);
   return "violation " + r.invariant + " | " + what;
@@ -417,7 +420,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
         return setup_error(err, std::string(tool) + " not found: install llvm-14 (bash scripts/setup.sh), or pass --no-coverage");
   std::vector<std::string> missing, missing_cov;
   for (const auto& t : o.targets) {
-    if (!fs::exists(o.fuzz_build / ("fuzz_" + t))) missing.push_back("fuzz_" + t);
+    if (!o.coverage_only && !fs::exists(o.fuzz_build / ("fuzz_" + t))) missing.push_back("fuzz_" + t);
     if (o.coverage && !fs::exists(o.coverage_build / ("fuzz_" + t + "_replay"))) missing_cov.push_back("fuzz_" + t + "_replay");
   }
   for (const auto& [preset, list, dir] : {std::tuple{std::string("fuzz"), missing, o.fuzz_build},
@@ -455,6 +458,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
       out << "nightly: " << j.target << ": resuming with " << j.store->incoming_count()
           << " input(s) a previous run found but did not merge\n";
     applicable += j.result.applicable ? 1 : 0;
+    if (o.coverage_only) j.done = true;
     jobs.push_back(std::move(j));
   }
   if (applicable == 0) return setup_error(err, "no target can run " + o.impl);
@@ -466,7 +470,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
       << "nightly: store " << o.store.string() << ", reports in " << o.out.string() << "\n";
   out.unsetf(std::ios::fixed);
   for (auto& j : jobs) {
-    j.result.share = share;
+    j.result.share = o.coverage_only ? 0 : share;
     if (!j.result.applicable) {
       j.done = true;
       out << "nightly: " << j.target << ": n/a, " << j.result.not_applicable << '\n';
@@ -548,11 +552,11 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
     return 128 + g_stop;
   }
   for (auto& j : jobs)
-    if (j.result.applicable) out << "done   " << progress_line(j) << '\n';
+    if (j.result.applicable && !o.coverage_only) out << "done   " << progress_line(j) << '\n';
   // --- merge into the store ----------------------------------------------------
   for (auto& j : jobs) {
     j.result.new_inputs = j.store->incoming_count();
-    if (!j.result.applicable && j.result.new_inputs == 0) {
+    if (o.coverage_only || (!j.result.applicable && j.result.new_inputs == 0)) {
       j.result.corpus_after = j.result.corpus_before;
       continue;
     }
@@ -694,8 +698,8 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
   for (auto& j : jobs) r.targets.push_back(j.result);
   // --- coverage of the reference -------------------------------------------------
   if (o.coverage) {
-    std::vector<std::pair<std::string, fs::path>> corpora;
-    for (auto& j : jobs) corpora.emplace_back(j.target, j.store->current());
+    std::vector<std::pair<std::string, std::vector<fs::path>>> corpora;
+    for (auto& j : jobs) corpora.push_back({j.target, {j.store->current(), o.source / "corpus" / j.target}});
     out << "nightly: measuring the coverage of the reference from the stored corpora\n" << std::flush;
     auto c = measure_coverage(o.coverage_build, o.source, corpora, o.out / "coverage");
     r.coverage = std::move(c.files);
@@ -743,7 +747,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
   for (const auto& f : r.findings)
     if (f.is_new)
       out << "  " << f.id << "  " << f.classification << "  " << f.kind << (f.kind == "violation" ? " " + f.invariant : "")
-          << ": " << f.what.substr(0, 160) << "\n    reproduce: " << f.reproduce << '\n';
+          << ": " << f.what.substr(0, std::min<std::size_t>(160, f.what.find('\n'))) << "\n    reproduce: " << f.reproduce << '\n';
   return 1;
 }
 

@@ -43,6 +43,7 @@ struct options {
   std::uint64_t seed = 0;
   bool build = true;     // build missing binaries with the presets (else say how, exit 2)
   bool coverage = true;  // measure the coverage of the reference
+  bool coverage_only = false;  // no fuzzing: the coverage of what the store holds, and the reports
   double minimize_seconds = 20;
   int max_failures_per_target = 5;  // restarts after failures within one run
 };
