@@ -6,6 +6,7 @@
 
 #include "lastword/cli/nightly.hpp"
 #include "lastword/history/finding.hpp"
+#include "lastword/nightly/classify.hpp"
 #include "lastword/nightly/coverage.hpp"
 #include "lastword/nightly/libfuzzer.hpp"
 #include "lastword/nightly/records.hpp"
@@ -234,6 +235,55 @@ TEST(Coverage, SummaryKeepsTheSourcesAndSumsFolders) {
   EXPECT_EQ(folders[0].lines, 20u);
   EXPECT_EQ(folders[0].lines_covered, 10u);
   EXPECT_EQ(folders[0].branches_covered, 1u);
+}
+
+finding_result finding_of(const std::string& kind, const std::string& impl) {
+  finding_result f;
+  f.kind = kind;
+  f.implementation = impl;
+  f.invariant = kind == "violation" ? "D" : "-";
+  return f;
+}
+
+crash_report crash_in(const std::string& kind, std::vector<std::string> frames) {
+  crash_report c;
+  c.kind = kind;
+  c.frames = std::move(frames);
+  return c;
+}
+
+TEST(Classify, EachClassFromHowTheInputBehaves) {
+  auto f = finding_of("violation", "ws14-closed-before-drain");
+  classify(f, {}, true, false, -1);
+  EXPECT_EQ(f.classification, "variant-only");
+  f = finding_of("violation", "ws14-closed-before-drain");
+  classify(f, {}, false, false, -1);
+  EXPECT_EQ(f.classification, "not-reproducible");
+  f = finding_of("violation", "reference");
+  classify(f, {}, true, true, 1);
+  EXPECT_EQ(f.classification, "reference-bug");
+  // The fuzz target says violated, `lastword replay` says it holds.
+  f = finding_of("violation", "reference");
+  classify(f, {}, true, true, 0);
+  EXPECT_EQ(f.classification, "harness-false-alarm");
+  f = finding_of("oom", "beast");
+  classify(f, crash_in("oom", {"operator_new x.cpp:1", "boost::beast::flat_buffer::prepare flat_buffer.hpp:20"}), true,
+           true, -1);
+  EXPECT_EQ(f.classification, "known-third-party");
+  EXPECT_NE(f.reason.find("2879"), std::string::npos) << f.reason;
+  f = finding_of("crash", "reference");
+  classify(f, crash_in("crash", {"boost::asio::detail::foo x.hpp:3"}), true, true, -1);
+  EXPECT_EQ(f.classification, "third-party");
+  f = finding_of("crash", "reference");
+  classify(f, crash_in("crash", {"lastword::history::judge judge.cpp:40"}), true, true, -1);
+  EXPECT_EQ(f.classification, "harness-false-alarm");
+  f = finding_of("crash", "reference");
+  classify(f, crash_in("crash", {"lastword::wire::decode codec.cpp:120"}), true, true, -1);
+  EXPECT_EQ(f.classification, "reference-bug");
+  // A crash on a variant that the reference does not share.
+  f = finding_of("crash", "ws14-timeout-zero");
+  classify(f, crash_in("crash", {"lastword::wire::decode codec.cpp:120"}), true, false, -1);
+  EXPECT_EQ(f.classification, "variant-only");
 }
 
 TEST(NightlyArguments, DurationsParse) {

@@ -26,6 +26,7 @@
 #include "lastword/impls/differential.hpp"
 #include "lastword/impls/protocol_variants.hpp"
 #include "lastword/impls/registry.hpp"
+#include "lastword/nightly/classify.hpp"
 #include "lastword/nightly/coverage.hpp"
 #include "lastword/nightly/libfuzzer.hpp"
 #include "lastword/nightly/process.hpp"
@@ -251,85 +252,19 @@ struct replay_outcome {
   std::string log;
 };
 
-replay_outcome run_input(const fs::path& binary, const fs::path& input, const std::string& impl, const fs::path& work) {
+// Runs one input through the fuzz target (with the target's own limits, so
+// that a timeout or an out-of-memory input fails the same way again).
+replay_outcome run_input(const fs::path& binary, const fs::path& input, const std::string& impl, const fs::path& work,
+                         const std::vector<std::string>& options) {
   const fs::path records = work / ("replay-" + impl + ".findings");
   std::error_code ec;
   fs::remove(records, ec);
-  auto [status, log] = run_to_end({binary.string(), input.string(), "-runs=1"},
+  std::vector<std::string> argv{binary.string(), input.string(), "-runs=1"};
+  for (const auto& x : options)
+    if (x.rfind("-timeout=", 0) == 0 || x.rfind("-rss_limit_mb=", 0) == 0) argv.push_back(x);
+  auto [status, log] = run_to_end(argv,
                                   {"LASTWORD_FINDINGS=" + records.string(), "LASTWORD_IMPL=" + impl}, 120);
   return {status, read_findings(records.string()), log};
-}
-
-bool top_frame_in(const crash_report& c, std::initializer_list<const char*> parts) {
-  if (c.frames.empty()) return false;
-  for (const char* p : parts)
-    if (c.frames.front().find(p) != std::string::npos) return true;
-  return false;
-}
-
-struct known_third_party {
-  const char* name;
-  const char* description;
-  const char* kind;
-  const char* frame;  // a substring of one of the top frames
-};
-
-// Findings about third-party code that lastword has reported before.
-constexpr known_third_party known_findings[] = {
-    {"beast-huge-frame-allocation",
-     "Boost.Beast 1.81 allocates about 2^58 bytes for a frame header declaring a huge length into an unbounded "
-     "buffer (Beast issue 2879, fixed in Boost 1.86)",
-     "oom", "boost::beast"},
-};
-
-void classify(finding_result& f, const crash_report& crash, const replay_outcome& on_impl,
-              const replay_outcome& on_reference, int lastword_replay_status) {
-  const bool impl_fails = on_impl.status != 0;
-  const bool ref_fails = on_reference.status != 0;
-  if (!impl_fails) {
-    f.classification = "not-reproducible";
-    f.reason = "the minimized input no longer fails on " + f.implementation;
-    return;
-  }
-  if (f.implementation != "reference" && !ref_fails) {
-    f.classification = "variant-only";
-    f.reason = "fails on " + f.implementation + ", the reference passes it";
-    return;
-  }
-  if (f.kind != "violation") {
-    for (const auto& k : known_findings) {
-      if (f.kind != k.kind) continue;
-      for (const auto& fr : crash.frames)
-        if (fr.find(k.frame) != std::string::npos) {
-          f.classification = "known-third-party";
-          f.reason = std::string(k.name) + ": " + k.description;
-          return;
-        }
-    }
-    if (top_frame_in(crash, {"boost::"})) {
-      f.classification = "third-party";
-      f.reason = "the top frame is in Boost: " + crash.frames.front();
-      return;
-    }
-    if (top_frame_in(crash, {"lastword::fuzz::", "lastword::history::", "check_receive", "check_assembler",
-                             "lastword::explore::", "lastword::model::", "compare_with_beast"})) {
-      f.classification = "harness-false-alarm";
-      f.reason = "the checking code failed, not the implementation: " + crash.frames.front();
-      return;
-    }
-    f.classification = "reference-bug";
-    f.reason = f.kind + " in the reference: " + (crash.frames.empty() ? crash.summary : crash.frames.front());
-    return;
-  }
-  // A violation the fuzz target reported on the reference: `lastword
-  // replay`, a separate harness, must see it too.
-  if (lastword_replay_status == 0) {
-    f.classification = "harness-false-alarm";
-    f.reason = "the fuzz target reports it but `lastword replay` finds every invariant held";
-    return;
-  }
-  f.classification = "reference-bug";
-  f.reason = "the reference violates " + f.invariant + " (the fuzz target and `lastword replay` agree)";
 }
 
 int setup_error(std::ostream& err, const std::string& what) {
@@ -644,13 +579,13 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
           std::ofstream(dir / "minimize.log") << "$ " << command_line(argv) << '\n' << log;
         }
         if (!fs::exists(input)) fs::copy_file(artifact, input, fs::copy_options::overwrite_existing, ec);
-        const auto on_impl = run_input(j.binary, input, o.impl, dir);
+        const auto on_impl = run_input(j.binary, input, o.impl, dir, j.extra_options);
         if (f.kind == "violation" && !on_impl.records.empty()) {
           // The minimized input's own words.
           f.what = on_impl.records.back().what;
           f.invariant = on_impl.records.back().invariant;
         }
-        const auto on_reference = o.impl == "reference" ? on_impl : run_input(j.binary, input, "reference", dir);
+        const auto on_reference = o.impl == "reference" ? on_impl : run_input(j.binary, input, "reference", dir, j.extra_options);
         const std::string bytes = read_file(input);
         std::string header = "# lastword nightly finding " + f.id + ": " + f.kind + " by the " + j.target +
                              " fuzz target on " + o.impl + "\n";
@@ -663,7 +598,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
           std::vector<std::string> argv{o.self.string(), "replay", "--kind", j.target, input.string(), "--quiet"};
           replay_status = run_to_end(argv, {}, 120).first;
         }
-        classify(f, crash, on_impl, on_reference, replay_status);
+        classify(f, crash, on_impl.status != 0, on_reference.status != 0, replay_status);
         if (f.kind == "violation")
           f.reproduce = f.scenario.empty() || j.target == "refinement"
                             ? "lastword replay --kind " + j.target + " " + f.input + " --impl " + o.impl
