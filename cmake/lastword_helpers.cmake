@@ -10,7 +10,7 @@
 #   tcp          real sockets (the tsan preset runs these)
 #   blackbox     other WebSocket libraries judged from outside
 # `ctest -L LABEL` runs one kind; ci_every_test_has_a_label checks the rule.
-set(LASTWORD_TEST_LABELS unit property fuzz-replay fuzz-smoke cli tcp blackbox)
+set(LASTWORD_TEST_LABELS unit property fuzz-replay fuzz-smoke cli tcp blackbox nightly)
 
 # Everything random in ctest is seeded and counted, so that the same commit
 # gives the same result every time.

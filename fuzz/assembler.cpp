@@ -16,13 +16,15 @@
 #include <string>
 
 #include "impl_env.hpp"
+#include "report.hpp"
 #include "lastword/assembler/assembler_check.hpp"
 
 namespace {
 std::string g_impl = "reference";
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  lastword::fuzz::remember_command_line(argc, argv);
   g_impl = lastword::fuzz::variant_from_env("assembler", lastword::assembler::planted_variants());
   return 0;
 }
@@ -31,6 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto c = lastword::assembler::assembler_case_from_bytes({data, size});
   const std::string d = lastword::assembler::check_assembler(c, g_impl);
   if (d.empty()) return 0;
+  // Its model compares answers (D, P, X, K) and the pause flag (F).
+  lastword::fuzz::report_violation("assembler", g_impl, d.find("paused") != std::string::npos ? "F" : "D", d, data,
+                                   size);
   std::fprintf(stderr, "assembler: violation by %s:\n%s\n", g_impl.c_str(), d.c_str());
   std::abort();
 }

@@ -22,13 +22,15 @@
 #include "lastword/impls/registry.hpp"
 #include "lastword/scenario/generate.hpp"
 #include "impl_env.hpp"
+#include "report.hpp"
 
 namespace {
 std::string g_impl = "reference";
 std::size_t g_runs = 0, g_not_applicable = 0;
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  lastword::fuzz::remember_command_line(argc, argv);
   g_impl = lastword::fuzz::impl_from_env("connection");
   // Runs the implementation could not express are neither passes nor
   // failures: say how many there were.
@@ -52,6 +54,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const auto violations = lastword::history::judge(s, h);
   if (violations.empty()) return 0;
+  std::string letters, what;
+  for (const auto& v : violations) {
+    if (letters.find(v.invariant) == std::string::npos) letters += v.invariant;
+    what += (what.empty() ? "" : "; ") + lastword::history::describe(s, v);
+  }
+  lastword::fuzz::report_violation("connection", g_impl, letters, what, data, size);
   std::fprintf(stderr, "connection: violation by %s:\n", g_impl.c_str());
   for (const auto& v : violations) std::fprintf(stderr, "  %s\n", lastword::history::describe(s, v).c_str());
   std::fprintf(stderr, "--- scenario ---\n%s--- end ---\n", lastword::scenario::print(s).c_str());

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "impl_env.hpp"
+#include "report.hpp"
 #include "lastword/impls/differential.hpp"
 
 namespace {
@@ -23,7 +24,8 @@ std::string g_impl = "reference";
 std::map<std::string, std::size_t> g_exceptions;
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  lastword::fuzz::remember_command_line(argc, argv);
   g_impl = lastword::fuzz::impl_from_env("differential");
   std::atexit([] {
     for (const auto& [name, n] : g_exceptions)
@@ -41,6 +43,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ++g_exceptions[r.exception];
     return 0;
   }
+  // Different messages: D; the same messages and a different end: C.
+  lastword::fuzz::report_violation("differential", g_impl,
+                                   r.difference.find("messages differ") != std::string::npos ? "D" : "C",
+                                   r.difference, data, size);
   std::fprintf(stderr, "differential: violation by %s (it and beast disagree):\n%s\n--- scenario ---\n%s--- end ---\n", g_impl.c_str(),
                r.difference.c_str(), lastword::scenario::print(lastword::impls::differential_scenario(c)).c_str());
   std::fprintf(stderr, "reproduce: lastword replay --differential CRASH_FILE --impl %s\n", g_impl.c_str());

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "impl_env.hpp"
+#include "report.hpp"
 #include "lastword/impls/protocol_variants.hpp"
 #include "lastword/protocol/receive_check.hpp"
 
@@ -23,7 +24,8 @@ lastword::protocol::receiver_factory g_make = lastword::protocol::make_reference
 std::string g_name = "reference";
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  lastword::fuzz::remember_command_line(argc, argv);
   std::vector<std::string_view> names;
   for (const auto& v : lastword::impls::protocol_variants()) names.push_back(v.name);
   g_name = lastword::fuzz::variant_from_env("protocol_receive", names);
@@ -39,6 +41,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto c = lastword::protocol::receive_case_from_bytes(data, size);
   const std::string violation = lastword::protocol::check_receive(c, g_make);
   if (!violation.empty()) {
+    // Its oracle speaks of events, sent bytes and the close status: D, W and C.
+    const char* invariant = violation.find("sent") != std::string::npos           ? "W"
+                            : violation.find("close status") != std::string::npos ? "C"
+                                                                                  : "D";
+    lastword::fuzz::report_violation("protocol_receive", g_name, invariant, violation, data, size);
     std::fprintf(stderr, "protocol_receive: violation by %s: %s\n", g_name.c_str(), violation.c_str());
     std::abort();
   }

@@ -6,6 +6,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include "lastword/history/finding.hpp"
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/scenario/generate.hpp"
@@ -29,6 +30,10 @@ void holds_every_invariant(std::string_view impl) {
     last_failure = s;
     RC_LOG() << "scenario (save it and run: lastword replay FILE --impl " << impl << "):\n" << scenario::print(s);
     for (const auto& v : violations) RC_LOG() << history::describe(s, v) << '\n';
+    auto& p = finding::pending();
+    p.implementation = std::string(impl);
+    p.invariant = std::string(1, violations.front().invariant);
+    p.what = history::describe(s, violations.front());
   }
   RC_ASSERT(violations.empty());
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "lastword/history/finding.hpp"
 #include "lastword/impls/registry.hpp"
 
 namespace lastword::props {
@@ -42,6 +43,15 @@ void expect_caught(const char* variant, Testable&& body, int max_cases = 1000) {
               << " passing cases; shrunk counterexample:\n";
     for (const auto& [type, value] : failure.counterExample) std::cout << "  " << type << ": " << value << '\n';
     std::cout << "  " << failure.description << '\n';
+    // The catch as a record, for `check` and `detect`.
+    auto r = lastword::finding::pending();
+    r.kind = "caught";
+    r.layer = "properties";
+    r.target = variant;
+    r.implementation = variant;
+    r.executions = static_cast<std::uint64_t>(failure.numSuccess) + 1;
+    lastword::finding::report(r);
+    lastword::finding::pending() = {};
     return;
   }
   ADD_FAILURE() << "the property did not catch " << variant << " in " << max_cases << " cases";

@@ -8,6 +8,8 @@
 // for the shrunk case.)
 #include <gtest/gtest.h>
 
+#include "lastword/history/finding.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -26,6 +28,20 @@ class reproduce_printer : public ::testing::EmptyTestEventListener {
   }
 };
 
+// Each failed test as a finding record (LASTWORD_FINDINGS), with the
+// violation its property saw last.
+class finding_reporter : public ::testing::EmptyTestEventListener {
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    if (!info.result()->Failed()) return;
+    auto r = lastword::finding::pending();
+    r.kind = r.invariant.empty() ? "failure" : "violation";
+    r.layer = "properties";
+    r.target = std::string(info.test_suite_name()) + "." + info.name();
+    r.reproduce = "RC_PARAMS=\"" + g_params + "\" " + g_program + " --gtest_filter=" + r.target;
+    lastword::finding::report(r);
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,5 +57,6 @@ int main(int argc, char** argv) {
   std::printf("props: RC_PARAMS=\"%s\" (%s)\n", g_params.c_str(), fresh ? "a fresh seed" : "from the environment");
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::UnitTest::GetInstance()->listeners().Append(new reproduce_printer);
+  ::testing::UnitTest::GetInstance()->listeners().Append(new finding_reporter);
   return RUN_ALL_TESTS();
 }

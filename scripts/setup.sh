@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache
   clang-14 libclang-rt-14-dev       # libFuzzer, sanitizers
+  llvm-14 gnuplot-nox chromium      # nightly: coverage (llvm-profdata, llvm-cov), plots, report test
+  libboost-json1.81-dev             # nightly reports, finding records
   libboost1.81-dev                  # Asio and Beast (header-only)
   librapidcheck-dev                 # property tests
   libgtest-dev libbenchmark-dev     # unit tests, benchmarks

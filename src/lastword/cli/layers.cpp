@@ -18,6 +18,7 @@
 #include "lastword/impls/differential.hpp"
 #include "lastword/impls/protocol_variants.hpp"
 #include "lastword/impls/registry.hpp"
+#include "lastword/nightly/records.hpp"
 #include "lastword/scenario/generate.hpp"
 
 namespace lastword::cli {
@@ -45,12 +46,6 @@ std::string quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
-}
-
-char first_invariant(const std::string& output) {
-  std::smatch m;
-  if (std::regex_search(output, m, std::regex("([DPCXTKFLW]) violated"))) return m[1].str()[0];
-  return '?';
 }
 
 // The violations of the scenario `bytes` decode into (empty when it holds
@@ -109,12 +104,16 @@ bool can_fix_addresses() {
   return ok;
 }
 
+// The target's finding record (LASTWORD_FINDINGS) says what it found; its
+// exit status says whether it found anything, a crash or a sanitizer
+// report being a finding without a record.
 attempt run_fuzzer(const std::string& binary, const std::string& work, const std::string& name,
                    const std::string& impl, std::uint64_t seed, double budget, std::uint64_t runs) {
   const fs::path dir = fs::path(work) / (name + "-" + impl + "-" + std::to_string(seed));
   std::error_code ec;
   fs::remove_all(dir, ec);
   fs::create_directories(dir / "corpus", ec);
+  const fs::path records = dir / "findings.jsonl";
   std::string cmd;
   if (runs) {
     // -runs=N with a seed repeats exactly only when the addresses the
@@ -125,11 +124,11 @@ attempt run_fuzzer(const std::string& binary, const std::string& work, const std
     fs::create_symlink(fs::absolute(binary), dir / "fuzzer", ec);
     cmd = "cd " + quote(dir.string()) + " && " + (can_fix_addresses() ? "setarch \"$(uname -m)\" -R " : "") +
           "env -i PATH=/usr/bin:/bin ASAN_OPTIONS=allocator_release_to_os_interval_ms=-1 LASTWORD_IMPL=" +
-          quote(impl) + " ./fuzzer corpus -seed=" + std::to_string(seed) + " -runs=" + std::to_string(runs) +
-          " -reload=0 -artifact_prefix=./";
+          quote(impl) + " LASTWORD_FINDINGS=findings.jsonl ./fuzzer corpus -seed=" + std::to_string(seed) +
+          " -runs=" + std::to_string(runs) + " -reload=0 -artifact_prefix=./";
   } else {
-    cmd = "LASTWORD_IMPL=" + quote(impl) + " " + quote(binary) + " " + quote((dir / "corpus").string()) +
-          " -seed=" + std::to_string(seed) + " -max_total_time=" +
+    cmd = "LASTWORD_IMPL=" + quote(impl) + " LASTWORD_FINDINGS=" + quote(records.string()) + " " + quote(binary) +
+          " " + quote((dir / "corpus").string()) + " -seed=" + std::to_string(seed) + " -max_total_time=" +
           std::to_string(std::max(1, static_cast<int>(budget))) + " -artifact_prefix=" + quote((dir / "").string());
   }
   std::string output;
@@ -137,27 +136,30 @@ attempt run_fuzzer(const std::string& binary, const std::string& work, const std
   const int status = run_command(cmd, output);
   attempt a;
   a.seconds = seconds_since(start);
-  a.found = status != 0 && output.find("violation by") != std::string::npos;
+  // libFuzzer's status lines ("#N ...") count the executions.
   const std::regex status_line("#([0-9]+)\\s");
   for (std::sregex_iterator it(output.begin(), output.end(), status_line), end; it != end; ++it)
     a.executions = std::max<std::uint64_t>(a.executions, std::stoull((*it)[1]));
-  if (status != 0 && !a.found) {
-    // A crash or a sanitizer report is a finding too.
+  const auto found = nightly::read_findings(records.string());
+  if (!found.empty()) {
+    const auto& r = found.front();
     a.found = true;
-    a.what = "the fuzz target failed (exit " + std::to_string(status) + "); see " + (dir / "log").string();
+    a.invariant = r.invariant.empty() ? '?' : r.invariant.front();
+    a.what = r.what;
+    a.reproduce = r.reproduce;
+  } else if (status != 0) {
+    a.found = true;
+    a.invariant = '?';
+    a.what = "the fuzz target failed (exit " + std::to_string(status) + ") without a finding record; see " +
+             (dir / "log").string();
+    a.reproduce = "LASTWORD_IMPL=" + impl + " " + binary + " " + (dir / "").string() + "crash-*";
     std::ofstream(dir / "log") << output;
   }
-  if (a.found) {
-    std::smatch m;
-    if (a.what.empty() && std::regex_search(output, m, std::regex("violation by [^:]*: *\\n? *([^\\n]*)")))
-      a.what = m[1];
-    a.invariant = first_invariant(output);
-    std::string artifact;
-    if (std::regex_search(output, m, std::regex("Test unit written to ([^\\n]+)"))) artifact = m[1];
-    if (artifact.rfind("./", 0) == 0) artifact = (dir / artifact.substr(2)).string();
-    a.reproduce = name == "connection"     ? "lastword replay --bytes " + artifact + " --impl " + impl
-                  : name == "differential" ? "lastword replay --differential " + artifact + " --impl " + impl
-                                           : "LASTWORD_IMPL=" + impl + " " + binary + " " + artifact;
+  if (a.found && runs) {
+    // The runs mode ran in `dir` with relative artifact paths.
+    for (std::string* s : {&a.reproduce, &a.what})
+      for (std::size_t at; (at = s->find(" ./crash-")) != std::string::npos;)
+        s->replace(at + 1, 2, (dir / "").string());
   }
   return a;
 }
@@ -250,25 +252,35 @@ attempt layer_properties(const binaries& b, const std::string& impl, std::uint64
   // a time limit; a run count is the case count, with none.
   const auto cases = runs ? runs : static_cast<std::uint64_t>(std::max(100.0, budget * 20000));
   const std::string params = "seed=" + std::to_string(seed) + " max_success=" + std::to_string(cases);
+  std::error_code ec;
+  fs::create_directories(b.work, ec);
+  const fs::path records = fs::path(b.work) / ("props-" + impl + "-" + std::to_string(seed) + ".findings");
+  fs::remove(records, ec);
   const std::string limit = runs ? "" : " timeout " + std::to_string(static_cast<int>(budget) + 60);
-  const std::string cmd = "RC_PARAMS=" + quote(params) + limit + " " + quote(b.props) + " --gtest_filter=" + quote(filter);
+  const std::string cmd = "RC_PARAMS=" + quote(params) + " LASTWORD_FINDINGS=" + quote(records.string()) + limit +
+                          " " + quote(b.props) + " --gtest_filter=" + quote(filter);
   std::string output;
   const auto start = clock_type::now();
   const int status = run_command(cmd, output);
   attempt a;
   a.seconds = seconds_since(start);
-  std::smatch m;
-  if (impl == "reference") {
-    a.found = status != 0;
-    a.executions = status == 0 ? cases : 0;
-  } else if (std::regex_search(output, m, std::regex("caught after ([0-9]+) passing cases"))) {
+  // The binary's finding records: a violation of the reference's property,
+  // or the catch of a variant by its planted-bug test.
+  const auto found = nightly::read_findings(records.string());
+  const auto want = impl == "reference" ? "violation" : "caught";
+  for (const auto& r : found) {
+    if (r.kind != want) continue;
     a.found = true;
-    a.executions = std::stoull(m[1]) + 1;
+    a.invariant = r.invariant.empty() ? '?' : r.invariant.front();
+    a.what = r.what;
+    a.executions = r.executions;
+    break;
   }
-  if (a.found) {
-    a.invariant = first_invariant(output);
-    a.reproduce = "RC_PARAMS=\"" + params + "\" " + b.props + " --gtest_filter=" + filter;
+  if (impl == "reference" && !a.found) {
+    a.found = status != 0;  // a failure without a record (a crash) is a finding too
+    a.executions = status == 0 ? cases : 0;
   }
+  if (a.found) a.reproduce = "RC_PARAMS=\"" + params + "\" " + b.props + " --gtest_filter=" + filter;
   return a;
 }
 
@@ -279,11 +291,7 @@ attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::u
 
 attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                               std::uint64_t runs) {
-  attempt a = run_fuzzer(b.fuzz_refinement, b.work, "refinement", impl, seed, budget, runs);
-  if (a.found && a.invariant == '?') a.invariant = 'D';
-  if (a.found)
-    a.reproduce = "LASTWORD_IMPL=" + impl + " " + b.fuzz_refinement + " " + a.reproduce.substr(a.reproduce.rfind(' ') + 1);
-  return a;
+  return run_fuzzer(b.fuzz_refinement, b.work, "refinement", impl, seed, budget, runs);
 }
 
 namespace {
@@ -306,29 +314,19 @@ attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uin
   std::vector<std::string_view> variants;
   for (const auto& v : impls::protocol_variants()) variants.push_back(v.name);
   if (!expresses(variants, impl)) return not_applicable();
-  attempt a = run_fuzzer(b.fuzz_protocol, b.work, "protocol_receive", impl, seed, budget, runs);
-  // Its oracle speaks of events, sent bytes and status: D, W and C.
-  if (a.found && a.invariant == '?')
-    a.invariant = a.what.find("sent") != std::string::npos ? 'W' : a.what.find("close status") != std::string::npos ? 'C' : 'D';
-  return a;
+  return run_fuzzer(b.fuzz_protocol, b.work, "protocol_receive", impl, seed, budget, runs);
 }
 
 attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                              std::uint64_t runs) {
   if (!expresses(assembler::planted_variants(), impl)) return not_applicable();
-  attempt a = run_fuzzer(b.fuzz_assembler, b.work, "assembler", impl, seed, budget, runs);
-  // Its model compares answers (D, P, X, K) and the pause flag (F).
-  if (a.found && a.invariant == '?') a.invariant = a.what.find("paused") != std::string::npos ? 'F' : 'D';
-  return a;
+  return run_fuzzer(b.fuzz_assembler, b.work, "assembler", impl, seed, budget, runs);
 }
 
 attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                                 std::uint64_t runs) {
   if (!expresses(impls::differential_variants(), impl)) return not_applicable();
-  attempt a = run_fuzzer(b.fuzz_differential, b.work, "differential", impl, seed, budget, runs);
-  // Different messages: D; the same messages and a different end: C.
-  if (a.found && a.invariant == '?') a.invariant = a.what.find("messages differ") != std::string::npos ? 'D' : 'C';
-  return a;
+  return run_fuzzer(b.fuzz_differential, b.work, "differential", impl, seed, budget, runs);
 }
 
 }  // namespace lastword::cli

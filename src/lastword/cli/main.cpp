@@ -7,6 +7,7 @@
 #include "lastword/cli/decode.hpp"
 #include "lastword/cli/detect.hpp"
 #include "lastword/cli/explore.hpp"
+#include "lastword/cli/nightly.hpp"
 #include "lastword/cli/replay.hpp"
 
 namespace {
@@ -24,7 +25,12 @@ constexpr const char* usage =
     "      model-check the contract, and implementations against it, within a scope\n"
     "  detect [--budget SECONDS] [--seeds N] [--json FILE] [--props PATH] [--fuzzer PATH]\n"
     "      the detection table: every implementation against every layer of checks\n"
-    "  replay SCENARIO [--impl NAME] [--bytes] [--quiet]\n"
+    "  nightly [--budget DURATION] [--targets LIST] [--jobs N] [--store DIR] [--out DIR]\n"
+    "      the long fuzz run: a corpus store that grows, findings deduplicated, minimized and\n"
+    "      classified, the coverage of the reference, reports (JSON, Markdown, HTML)\n"
+    "  adopt FINDING --name NAME\n"
+    "      turn a nightly finding into corpus/regressions/NAME.scenario and its regression test\n"
+    "  replay SCENARIO [--impl NAME] [--bytes | --differential | --kind KIND] [--quiet]\n"
     "      run a scenario in the simulation: timeline and verdict\n"
     "  list\n"
     "      the implementations under test, with their provenance\n"
@@ -46,6 +52,8 @@ int main(int argc, char** argv) {
   if (command == "explore") return lastword::cli::run_explore(args, std::cout, std::cerr);
   if (command == "detect") return lastword::cli::run_detect(args, std::cout, std::cerr);
   if (command == "replay") return lastword::cli::run_replay(args, std::cout, std::cerr);
+  if (command == "nightly") return lastword::cli::run_nightly(args, std::cout, std::cerr);
+  if (command == "adopt") return lastword::cli::run_adopt(args, std::cout, std::cerr);
   if (command == "list") return lastword::cli::run_list(args, std::cout, std::cerr);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << usage;

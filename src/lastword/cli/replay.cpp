@@ -1,11 +1,16 @@
 #include "lastword/cli/replay.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 
+#include "lastword/assembler/assembler_check.hpp"
+#include "lastword/explore/refinement_input.hpp"
 #include "lastword/history/judge.hpp"
+#include "lastword/impls/protocol_variants.hpp"
+#include "lastword/protocol/receive_check.hpp"
 #include "lastword/impls/differential.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/scenario/generate.hpp"
@@ -14,11 +19,14 @@ namespace lastword::cli {
 namespace {
 
 constexpr const char* replay_usage =
-    "usage: lastword replay SCENARIO [--impl NAME] [--bytes | --differential] [--quiet] [--waive LIST]\n"
+    "usage: lastword replay SCENARIO [--impl NAME] [--bytes | --differential | --kind KIND] [--quiet] [--waive LIST]\n"
     "  SCENARIO  a scenario file (see corpus/regressions/ for examples)\n"
     "  --bytes   SCENARIO is a raw input of the connection fuzz target\n"
     "  --differential  SCENARIO is a raw input of the differential fuzz target: runs it\n"
     "            on NAME and on beast, shows both timelines and whether they agree\n"
+    "  --kind    what SCENARIO is: scenario (the default), or the raw input of a fuzz\n"
+    "            target: connection (= --bytes), differential, protocol_receive,\n"
+    "            assembler, refinement (what `lastword nightly` findings name)\n"
     "  --impl    the implementation to run (default reference; `lastword list` shows all)\n"
     "  --quiet   print only the verdict\n"
     "  --waive   invariants to set aside (letters of DPCXTKFLW; the verdict names them)\n"
@@ -26,6 +34,92 @@ constexpr const char* replay_usage =
     "      implementation cannot express a step of the scenario)\n";
 
 constexpr std::size_t max_file = 64u << 20;
+
+const char* const kinds[] = {"scenario", "connection", "differential", "protocol_receive", "assembler", "refinement"};
+
+// An input of the protocol_receive target on the reference or one of its
+// receiver variants: the oracle's verdict.
+int replay_protocol_receive(const std::string& file, const std::string& text, const std::string& impl,
+                            std::ostream& out, std::ostream& err) {
+  protocol::receiver_factory make;
+  std::string known = "reference";
+  if (impl == "reference") make = protocol::make_reference_receiver;
+  for (const auto& v : impls::protocol_variants()) {
+    known += ", " + std::string(v.name);
+    if (v.name == impl) make = v.make;
+  }
+  if (!make) {
+    err << "lastword replay: --kind protocol_receive runs " << known << "; not '" << impl << "'\n";
+    return 2;
+  }
+  const auto c = protocol::receive_case_from_bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  out << "# " << file << " (protocol_receive input) on " << impl << ": "
+      << (c.opts.local_role == wire::role::client ? "client" : "server") << " receives " << c.stream.size()
+      << " bytes in " << c.splits.size() + 1 << " read(s)" << (c.close_first ? ", after its own close()" : "")
+      << ", max message " << c.opts.max_message_size << '\n';
+  const std::string v = protocol::check_receive(c, make);
+  if (v.empty()) {
+    out << "verdict: the receive path holds on " << impl << '\n';
+    return 0;
+  }
+  out << "verdict: violated on " << impl << ": " << v << '\n'
+      << "reproduce: lastword replay --kind protocol_receive " << file << " --impl " << impl << '\n';
+  return 1;
+}
+
+// An input of the assembler target: the operations and the first
+// disagreement with the queue model.
+int replay_assembler(const std::string& file, const std::string& text, const std::string& impl, bool quiet,
+                     std::ostream& out, std::ostream& err) {
+  const auto& planted = assembler::planted_variants();
+  if (impl != "reference" && std::find(planted.begin(), planted.end(), impl) == planted.end()) {
+    err << "lastword replay: --kind assembler runs reference";
+    for (auto p : planted) err << ", " << p;
+    err << "; not '" << impl << "'\n";
+    return 2;
+  }
+  const auto c = assembler::assembler_case_from_bytes(
+      {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  if (!quiet) {
+    out << "# " << file << " (assembler input) on " << impl << ": " << c.ops.size() << " operation(s)\n";
+    for (std::size_t i = 0; i < c.ops.size(); ++i) out << "  " << i + 1 << ". " << assembler::describe(c.ops[i]) << '\n';
+  }
+  const std::string d = assembler::check_assembler(c, impl);
+  if (d.empty()) {
+    out << "verdict: the assembler agrees with the model on " << impl << '\n';
+    return 0;
+  }
+  out << "verdict: disagrees with the model on " << impl << ":\n" << d << '\n'
+      << "reproduce: lastword replay --kind assembler " << file << " --impl " << impl << '\n';
+  return 1;
+}
+
+// An input of the refinement target: the model path as a scenario, its
+// timeline, and the first failure.
+int replay_refinement(const std::string& file, const std::string& text, const std::string& impl, bool quiet,
+                      std::ostream& out) {
+  const auto actions = explore::refinement_actions(impl);
+  const auto in = explore::refinement_input_from_bytes(
+      {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, actions);
+  if (!in) {
+    out << "verdict: an empty refinement input runs nothing\n";
+    return 0;
+  }
+  const auto f = explore::check_path(explore::refinement_machine(), in->script, in->path, impl);
+  if (!f) {
+    out << "verdict: " << impl << " refines the model on the " << in->path.size() << "-action path of " << file
+        << '\n';
+    return 0;
+  }
+  if (!quiet) {
+    out << "# " << file << " (refinement input) on " << impl << ", as a scenario file:\n"
+        << scenario::print(f->counterexample) << "step    time  actor     action -> result\n"
+        << history::timeline(f->counterexample, impls::run_in_simulation(f->counterexample, impl));
+  }
+  out << "verdict: " << f->invariant << " violated on " << impl << ": " << f->what << '\n'
+      << "reproduce: lastword replay --kind refinement " << file << " --impl " << impl << '\n';
+  return 1;
+}
 
 std::string known_names() {
   std::string s;
@@ -66,6 +160,7 @@ int run_list(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
 int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string file, impl = "reference";
+  std::string kind = "scenario";
   bool quiet = false, raw = false, differential = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--impl") {
@@ -86,6 +181,17 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
       raw = true;
     } else if (args[i] == "--differential") {
       differential = true;
+    } else if (args[i] == "--kind") {
+      if (i + 1 >= args.size() ||
+          std::find(std::begin(kinds), std::end(kinds), args[i + 1]) == std::end(kinds)) {
+        err << "lastword replay: --kind needs one of scenario, connection, differential, protocol_receive, "
+               "assembler, refinement\n"
+            << replay_usage;
+        return 2;
+      }
+      kind = args[++i];
+      raw = raw || kind == "connection";
+      differential = differential || kind == "differential";
     } else if (args[i] == "--help" || args[i] == "-h") {
       out << replay_usage;
       return 0;
@@ -102,6 +208,17 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (file.empty()) {
     err << replay_usage;
     return 2;
+  }
+  if (kind == "protocol_receive" || kind == "assembler") {
+    std::string text;
+    if (std::ifstream in{file, std::ios::binary}) {
+      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } else {
+      err << "lastword replay: cannot open '" << file << "'\n";
+      return 2;
+    }
+    return kind == "assembler" ? replay_assembler(file, text, impl, quiet, out, err)
+                               : replay_protocol_receive(file, text, impl, out, err);
   }
   if (!impls::find_implementation(impl)) {
     err << "lastword replay: unknown implementation '" << impl << "'; known: " << known_names() << '\n';
@@ -120,6 +237,7 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << "lastword replay: '" << file << "' is over " << (max_file >> 20) << " MiB\n";
     return 2;
   }
+  if (kind == "refinement") return replay_refinement(file, text, impl, quiet, out);
   if (differential) {
     const auto c = impls::differential_case_from_bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
     const auto s = impls::differential_scenario(c);
