@@ -172,11 +172,8 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << " |\n" << std::flush;
     json_rows += (json_rows.empty() ? "" : ",") + row + "]}";
   }
-  if (!model_search.empty()) out << "
-model checker search (default scope): " << model_search << '
-';
-  out << "
-budget ";
+  if (!model_search.empty()) out << "\nmodel checker search (default scope): " << model_search << '\n';
+  out << "\nbudget ";
   if (runs)
     out << runs << " runs";
   else
