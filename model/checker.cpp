@@ -27,6 +27,9 @@ std::size_t hash(std::uint64_t v) noexcept {
 class table {
  public:
   table() : slots_(1u << 10, 0) {}
+  void prefetch(std::uint64_t packed) const noexcept {
+    __builtin_prefetch(&slots_[hash(packed + 1) & (slots_.size() - 1)]);
+  }
   bool contains(std::uint64_t packed) const noexcept {
     const std::uint64_t key = packed + 1;
     const std::size_t mask = slots_.size() - 1;
@@ -157,19 +160,40 @@ class search {
     return true;
   }
 
+  // One successor of the state being expanded, packed.
+  struct successor_at {
+    std::uint64_t packed;
+    action via;
+    std::optional<violation> tv;
+    state next;
+  };
+
   void sequential() {
     state next[2];
     std::optional<violation> tv[2];
+    std::vector<successor_at> succ(2 * m_.bounds().actions.size());
     std::size_t level_begin = 0;
     for (int depth = 0; depth < m_.bounds().depth && level_begin < nodes_.size(); ++depth) {
       const std::size_t level_end = nodes_.size();
       for (std::size_t i = level_begin; i < level_end; ++i) {
         const state s = state::unpack(nodes_[i].packed);
+        // All successors first, their slots prefetched, then in order (a
+        // visited-set lookup is a cache miss; this overlaps them).
+        std::size_t n = 0;
         for (action a : m_.bounds().actions) {
           const int ways = m_.successors(s, a, next, tv);
           for (int w = 0; w < ways; ++w) {
+            succ[n] = {next[w].pack(), a, std::move(tv[w]), next[w]};
+            if (succ[n].packed != nodes_[i].packed) visited_[shard_of(succ[n].packed)].prefetch(succ[n].packed);
+            ++n;
+          }
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+          {
+            const action a = succ[k].via;
+            auto& tvw = succ[k].tv;
             ++r_.transitions;
-            const std::uint64_t packed = next[w].pack();
+            const std::uint64_t packed = succ[k].packed;
             // A step that changes nothing (a busy call, a no-op) is common: no lookup.
             bool fresh = false;
             if (packed != nodes_[i].packed) {
@@ -178,8 +202,8 @@ class search {
               fresh = t.insert(packed);
             }
             if (fresh) nodes_.push_back({packed, static_cast<std::uint32_t>(i), a});
-            if (!fresh && !tv[w]) continue;
-            const std::optional<violation> v = tv[w] ? tv[w] : m_.invariants(next[w]);
+            if (!fresh && !tvw) continue;
+            const std::optional<violation> v = tvw ? tvw : m_.invariants(succ[k].next);
             if (v) {
               // Reported on the path through this edge.
               r_.found = path_to(static_cast<std::uint32_t>(i));
@@ -253,19 +277,32 @@ class search {
         // kept has the smaller rank: a small direct-mapped cache drops most
         // repeats before they reach the buckets.
         std::vector<std::uint64_t> recent(4096, 0);
+        state next[2];
+        std::optional<violation> tv[2];
+        std::vector<successor_at> succ(2 * actions.size());
         for (;;) {
           const std::size_t c0 = level_begin + chunk * next_chunk.fetch_add(1);
           if (c0 >= level_end) return;
           for (std::size_t i = c0; i < std::min(c0 + chunk, level_end); ++i) {
             const state s = state::unpack(nodes_[i].packed);
             std::uint64_t seq = 0;
-            state next[2];
-            std::optional<violation> tv[2];
+            // As in sequential(): all successors, their slots prefetched.
+            std::size_t count = 0;
             for (action a : actions) {
               const int ways = m_.successors(s, a, next, tv);
               for (int w = 0; w < ways; ++w) {
+                succ[count] = {next[w].pack(), a, std::move(tv[w]), next[w]};
+                if (succ[count].packed != nodes_[i].packed)
+                  visited_[shard_of(succ[count].packed)].prefetch(succ[count].packed);
+                ++count;
+              }
+            }
+            for (std::size_t k = 0; k < count; ++k) {
+              {
+                const action a = succ[k].via;
+                auto& tvw = succ[k].tv;
                 const std::uint64_t rank = (static_cast<std::uint64_t>(i) << seq_bits) | seq++;
-                const std::uint64_t packed = next[w].pack();
+                const std::uint64_t packed = succ[k].packed;
                 const std::size_t sh = shard_of(packed);
                 const bool fresh = packed != nodes_[i].packed && !visited_[sh].contains(packed);
                 if (fresh) {
@@ -273,8 +310,8 @@ class search {
                   if (slot != packed + 1) mine[sh].push_back({packed, rank, a});
                   slot = packed + 1;
                 }
-                if (rank >= f.rank || (!fresh && !tv[w])) continue;
-                const std::optional<violation> v = tv[w] ? tv[w] : m_.invariants(next[w]);
+                if (rank >= f.rank || (!fresh && !tvw)) continue;
+                const std::optional<violation> v = tvw ? tvw : m_.invariants(succ[k].next);
                 if (v) f = {rank, *v, a};
               }
             }
