@@ -168,52 +168,66 @@ class search {
     state next;
   };
 
-  void sequential() {
+  // The successors of node i, packed, their visited-set slots prefetched.
+  std::size_t generate(std::size_t i, std::vector<successor_at>& succ) const {
+    const state s = state::unpack(nodes_[i].packed);
     state next[2];
     std::optional<violation> tv[2];
-    std::vector<successor_at> succ(2 * m_.bounds().actions.size());
+    std::size_t n = 0;
+    for (action a : m_.bounds().actions) {
+      const int ways = m_.successors(s, a, next, tv);
+      for (int w = 0; w < ways; ++w) {
+        succ[n] = {next[w].pack(), a, std::move(tv[w]), next[w]};
+        if (succ[n].packed != nodes_[i].packed) visited_[shard_of(succ[n].packed)].prefetch(succ[n].packed);
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  void sequential() {
+    // A visited-set lookup is a cache miss: node i+1's successors are
+    // generated (and their slots prefetched) before node i's are looked
+    // up, so that the misses overlap the work. The order of lookups and
+    // insertions is unchanged.
+    std::vector<successor_at> cur(2 * m_.bounds().actions.size()), ahead(cur.size());
+    std::vector<std::uint64_t> recent(4096, 0);
     std::size_t level_begin = 0;
     for (int depth = 0; depth < m_.bounds().depth && level_begin < nodes_.size(); ++depth) {
       const std::size_t level_end = nodes_.size();
+      std::size_t n = generate(level_begin, cur);
       for (std::size_t i = level_begin; i < level_end; ++i) {
-        const state s = state::unpack(nodes_[i].packed);
-        // All successors first, their slots prefetched, then in order (a
-        // visited-set lookup is a cache miss; this overlaps them).
-        std::size_t n = 0;
-        for (action a : m_.bounds().actions) {
-          const int ways = m_.successors(s, a, next, tv);
-          for (int w = 0; w < ways; ++w) {
-            succ[n] = {next[w].pack(), a, std::move(tv[w]), next[w]};
-            if (succ[n].packed != nodes_[i].packed) visited_[shard_of(succ[n].packed)].prefetch(succ[n].packed);
-            ++n;
-          }
-        }
+        const std::size_t n_ahead = i + 1 < level_end ? generate(i + 1, ahead) : 0;
         for (std::size_t k = 0; k < n; ++k) {
-          {
-            const action a = succ[k].via;
-            auto& tvw = succ[k].tv;
-            ++r_.transitions;
-            const std::uint64_t packed = succ[k].packed;
-            // A step that changes nothing (a busy call, a no-op) is common: no lookup.
-            bool fresh = false;
-            if (packed != nodes_[i].packed) {
-              auto& t = visited_[shard_of(packed)];
-              if ((t.growth() && !fits(t.growth(), "visited set")) || !reserve_nodes(1)) return;
-              fresh = t.insert(packed);
-            }
-            if (fresh) nodes_.push_back({packed, static_cast<std::uint32_t>(i), a});
-            if (!fresh && !tvw) continue;
-            const std::optional<violation> v = tvw ? tvw : m_.invariants(succ[k].next);
-            if (v) {
-              // Reported on the path through this edge.
-              r_.found = path_to(static_cast<std::uint32_t>(i));
-              r_.found->path.push_back(a);
-              r_.found->v = *v;
-              r_.depth = depth + 1;
-              return;
-            }
+          const action a = cur[k].via;
+          auto& tvw = cur[k].tv;
+          ++r_.transitions;
+          const std::uint64_t packed = cur[k].packed;
+          // A step that changes nothing (a busy call, a no-op) is common: no
+          // lookup; nor for a state met a moment ago (siblings often meet):
+          // a small direct-mapped cache of states known to be visited.
+          bool fresh = false;
+          auto& seen = recent[hash(packed ^ 0x9e3779b97f4a7c15ull) & (recent.size() - 1)];
+          if (packed != nodes_[i].packed && seen != packed + 1) {
+            auto& t = visited_[shard_of(packed)];
+            if ((t.growth() && !fits(t.growth(), "visited set")) || !reserve_nodes(1)) return;
+            fresh = t.insert(packed);
+            seen = packed + 1;
+          }
+          if (fresh) nodes_.push_back({packed, static_cast<std::uint32_t>(i), a});
+          if (!fresh && !tvw) continue;
+          const std::optional<violation> v = tvw ? tvw : m_.invariants(cur[k].next);
+          if (v) {
+            // Reported on the path through this edge.
+            r_.found = path_to(static_cast<std::uint32_t>(i));
+            r_.found->path.push_back(a);
+            r_.found->v = *v;
+            r_.depth = depth + 1;
+            return;
           }
         }
+        cur.swap(ahead);
+        n = n_ahead;
       }
       level_begin = level_end;
       if (nodes_.size() > level_end) r_.depth = depth + 1;
