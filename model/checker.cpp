@@ -454,11 +454,11 @@ class search {
 
 }  // namespace
 
-std::string closure(bool complete, int depth, std::uint64_t frontier, bool found) {
+std::string closure(bool complete, int depth, std::uint64_t frontier, bool found, const char* unit) {
   if (found) return "stopped at depth " + std::to_string(depth) + " by a counterexample";
   if (complete) return "complete: the reachable space closed at depth " + std::to_string(depth);
-  return "bounded at depth " + std::to_string(depth) + ": " + std::to_string(frontier) +
-         " states on the frontier, not expanded";
+  return "bounded at depth " + std::to_string(depth) + ": " + std::to_string(frontier) + " " + unit +
+         " on the frontier, not expanded";
 }
 
 std::uint64_t default_memory_limit() noexcept {
