@@ -279,8 +279,10 @@ class search {
       level_jobs_ = width < o_.parallel_threshold ? 1 : jobs_;
       std::vector<std::uint8_t> trans(width, 0);
       std::vector<std::uint32_t> masks(width, 0);
-      std::vector<std::vector<std::vector<candidate>>> buckets(static_cast<std::size_t>(jobs_),
-                                                               std::vector<std::vector<candidate>>(shards));
+      // Kept from level to level (cleared, not freed): their capacity is reused.
+      auto& buckets = buckets_;
+      if (buckets.empty())
+        buckets.assign(static_cast<std::size_t>(jobs_), std::vector<std::vector<candidate>>(shards));
       std::vector<found_at> found(static_cast<std::size_t>(jobs_));
       std::atomic<std::size_t> next_chunk{0};
       constexpr std::size_t chunk = 512;
@@ -378,7 +380,7 @@ class search {
                 }
               }
             }
-            std::vector<candidate>().swap(b[sh]);
+            b[sh].clear();
           }
           for (const auto& c : out) {
             visited_[sh].insert(c.packed);
@@ -448,6 +450,7 @@ class search {
   static constexpr int shard_bits_ = 6;
   std::vector<table> visited_ = std::vector<table>(std::size_t{1} << shard_bits_);
   std::vector<node> nodes_;
+  std::vector<std::vector<std::vector<candidate>>> buckets_;  // per thread, per shard
   exploration r_;
   std::chrono::steady_clock::time_point start_;
 };
