@@ -27,6 +27,9 @@ std::size_t hash(std::uint64_t v) noexcept {
 class table {
  public:
   table() : slots_(1u << 10, 0) {}
+  void prefetch(std::uint64_t packed) const noexcept {
+    __builtin_prefetch(&slots_[hash(packed + 1) & (slots_.size() - 1)]);
+  }
   bool contains(std::uint64_t packed) const noexcept {
     const std::uint64_t key = packed + 1;
     const std::size_t mask = slots_.size() - 1;
@@ -157,39 +160,74 @@ class search {
     return true;
   }
 
-  void sequential() {
+  // One successor of the state being expanded, packed.
+  struct successor_at {
+    std::uint64_t packed;
+    action via;
+    std::optional<violation> tv;
+    state next;
+  };
+
+  // The successors of node i, packed, their visited-set slots prefetched.
+  std::size_t generate(std::size_t i, std::vector<successor_at>& succ) const {
+    const state s = state::unpack(nodes_[i].packed);
     state next[2];
     std::optional<violation> tv[2];
+    std::size_t n = 0;
+    for (action a : m_.bounds().actions) {
+      const int ways = m_.successors(s, a, next, tv);
+      for (int w = 0; w < ways; ++w) {
+        succ[n] = {next[w].pack(), a, std::move(tv[w]), next[w]};
+        if (succ[n].packed != nodes_[i].packed) visited_[shard_of(succ[n].packed)].prefetch(succ[n].packed);
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  void sequential() {
+    // A visited-set lookup is a cache miss: node i+1's successors are
+    // generated (and their slots prefetched) before node i's are looked
+    // up, so that the misses overlap the work. The order of lookups and
+    // insertions is unchanged.
+    std::vector<successor_at> cur(2 * m_.bounds().actions.size()), ahead(cur.size());
+    std::vector<std::uint64_t> recent(4096, 0);
     std::size_t level_begin = 0;
     for (int depth = 0; depth < m_.bounds().depth && level_begin < nodes_.size(); ++depth) {
       const std::size_t level_end = nodes_.size();
+      std::size_t n = generate(level_begin, cur);
       for (std::size_t i = level_begin; i < level_end; ++i) {
-        const state s = state::unpack(nodes_[i].packed);
-        for (action a : m_.bounds().actions) {
-          const int ways = m_.successors(s, a, next, tv);
-          for (int w = 0; w < ways; ++w) {
-            ++r_.transitions;
-            const std::uint64_t packed = next[w].pack();
-            // A step that changes nothing (a busy call, a no-op) is common: no lookup.
-            bool fresh = false;
-            if (packed != nodes_[i].packed) {
-              auto& t = visited_[shard_of(packed)];
-              if ((t.growth() && !fits(t.growth(), "visited set")) || !reserve_nodes(1)) return;
-              fresh = t.insert(packed);
-            }
-            if (fresh) nodes_.push_back({packed, static_cast<std::uint32_t>(i), a});
-            if (!fresh && !tv[w]) continue;
-            const std::optional<violation> v = tv[w] ? tv[w] : m_.invariants(next[w]);
-            if (v) {
-              // Reported on the path through this edge.
-              r_.found = path_to(static_cast<std::uint32_t>(i));
-              r_.found->path.push_back(a);
-              r_.found->v = *v;
-              r_.depth = depth + 1;
-              return;
-            }
+        const std::size_t n_ahead = i + 1 < level_end ? generate(i + 1, ahead) : 0;
+        for (std::size_t k = 0; k < n; ++k) {
+          const action a = cur[k].via;
+          auto& tvw = cur[k].tv;
+          ++r_.transitions;
+          const std::uint64_t packed = cur[k].packed;
+          // A step that changes nothing (a busy call, a no-op) is common: no
+          // lookup; nor for a state met a moment ago (siblings often meet):
+          // a small direct-mapped cache of states known to be visited.
+          bool fresh = false;
+          auto& seen = recent[hash(packed ^ 0x9e3779b97f4a7c15ull) & (recent.size() - 1)];
+          if (packed != nodes_[i].packed && seen != packed + 1) {
+            auto& t = visited_[shard_of(packed)];
+            if ((t.growth() && !fits(t.growth(), "visited set")) || !reserve_nodes(1)) return;
+            fresh = t.insert(packed);
+            seen = packed + 1;
+          }
+          if (fresh) nodes_.push_back({packed, static_cast<std::uint32_t>(i), a});
+          if (!fresh && !tvw) continue;
+          const std::optional<violation> v = tvw ? tvw : m_.invariants(cur[k].next);
+          if (v) {
+            // Reported on the path through this edge.
+            r_.found = path_to(static_cast<std::uint32_t>(i));
+            r_.found->path.push_back(a);
+            r_.found->v = *v;
+            r_.depth = depth + 1;
+            return;
           }
         }
+        cur.swap(ahead);
+        n = n_ahead;
       }
       level_begin = level_end;
       if (nodes_.size() > level_end) r_.depth = depth + 1;
@@ -241,8 +279,10 @@ class search {
       level_jobs_ = width < o_.parallel_threshold ? 1 : jobs_;
       std::vector<std::uint8_t> trans(width, 0);
       std::vector<std::uint32_t> masks(width, 0);
-      std::vector<std::vector<std::vector<candidate>>> buckets(static_cast<std::size_t>(jobs_),
-                                                               std::vector<std::vector<candidate>>(shards));
+      // Kept from level to level (cleared, not freed): their capacity is reused.
+      auto& buckets = buckets_;
+      if (buckets.empty())
+        buckets.assign(static_cast<std::size_t>(jobs_), std::vector<std::vector<candidate>>(shards));
       std::vector<found_at> found(static_cast<std::size_t>(jobs_));
       std::atomic<std::size_t> next_chunk{0};
       constexpr std::size_t chunk = 512;
@@ -253,19 +293,32 @@ class search {
         // kept has the smaller rank: a small direct-mapped cache drops most
         // repeats before they reach the buckets.
         std::vector<std::uint64_t> recent(4096, 0);
+        state next[2];
+        std::optional<violation> tv[2];
+        std::vector<successor_at> succ(2 * actions.size());
         for (;;) {
           const std::size_t c0 = level_begin + chunk * next_chunk.fetch_add(1);
           if (c0 >= level_end) return;
           for (std::size_t i = c0; i < std::min(c0 + chunk, level_end); ++i) {
             const state s = state::unpack(nodes_[i].packed);
             std::uint64_t seq = 0;
-            state next[2];
-            std::optional<violation> tv[2];
+            // As in sequential(): all successors, their slots prefetched.
+            std::size_t count = 0;
             for (action a : actions) {
               const int ways = m_.successors(s, a, next, tv);
               for (int w = 0; w < ways; ++w) {
+                succ[count] = {next[w].pack(), a, std::move(tv[w]), next[w]};
+                if (succ[count].packed != nodes_[i].packed)
+                  visited_[shard_of(succ[count].packed)].prefetch(succ[count].packed);
+                ++count;
+              }
+            }
+            for (std::size_t k = 0; k < count; ++k) {
+              {
+                const action a = succ[k].via;
+                auto& tvw = succ[k].tv;
                 const std::uint64_t rank = (static_cast<std::uint64_t>(i) << seq_bits) | seq++;
-                const std::uint64_t packed = next[w].pack();
+                const std::uint64_t packed = succ[k].packed;
                 const std::size_t sh = shard_of(packed);
                 const bool fresh = packed != nodes_[i].packed && !visited_[sh].contains(packed);
                 if (fresh) {
@@ -273,8 +326,8 @@ class search {
                   if (slot != packed + 1) mine[sh].push_back({packed, rank, a});
                   slot = packed + 1;
                 }
-                if (rank >= f.rank || (!fresh && !tv[w])) continue;
-                const std::optional<violation> v = tv[w] ? tv[w] : m_.invariants(next[w]);
+                if (rank >= f.rank || (!fresh && !tvw)) continue;
+                const std::optional<violation> v = tvw ? tvw : m_.invariants(succ[k].next);
                 if (v) f = {rank, *v, a};
               }
             }
@@ -327,7 +380,7 @@ class search {
                 }
               }
             }
-            std::vector<candidate>().swap(b[sh]);
+            b[sh].clear();
           }
           for (const auto& c : out) {
             visited_[sh].insert(c.packed);
@@ -397,17 +450,18 @@ class search {
   static constexpr int shard_bits_ = 6;
   std::vector<table> visited_ = std::vector<table>(std::size_t{1} << shard_bits_);
   std::vector<node> nodes_;
+  std::vector<std::vector<std::vector<candidate>>> buckets_;  // per thread, per shard
   exploration r_;
   std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace
 
-std::string closure(bool complete, int depth, std::uint64_t frontier, bool found) {
+std::string closure(bool complete, int depth, std::uint64_t frontier, bool found, const char* unit) {
   if (found) return "stopped at depth " + std::to_string(depth) + " by a counterexample";
   if (complete) return "complete: the reachable space closed at depth " + std::to_string(depth);
-  return "bounded at depth " + std::to_string(depth) + ": " + std::to_string(frontier) +
-         " states on the frontier, not expanded";
+  return "bounded at depth " + std::to_string(depth) + ": " + std::to_string(frontier) + " " + unit +
+         " on the frontier, not expanded";
 }
 
 std::uint64_t default_memory_limit() noexcept {

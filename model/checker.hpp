@@ -61,7 +61,8 @@ exploration explore(const machine& m, const explore_options& options = {});
 // "complete: the reachable space closed at depth D", "bounded at depth D:
 // N states on the frontier, not expanded", or for a counterexample
 // "stopped at depth D by a counterexample".
-std::string closure(bool complete, int depth, std::uint64_t frontier, bool found);
+// `unit` names what the frontier holds (refinement: paths).
+std::string closure(bool complete, int depth, std::uint64_t frontier, bool found, const char* unit = "states");
 inline std::string closure(const exploration& r) { return closure(r.complete, r.depth, r.frontier, r.found.has_value()); }
 
 // Half the physical memory: the default memory limit.

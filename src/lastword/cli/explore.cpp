@@ -440,7 +440,9 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     out << name << ": " << figures(r) << '\n';
     if (name != "model") {
       out << "  covered " << r.states << " model states along " << r.paths << " paths; frontier "
-          << (r.frontier == 0 && !r.found ? std::string("empty") : std::to_string(r.frontier) + " not expanded")
+          << (r.found ? std::string("not reached (stopped by the counterexample)")
+              : r.frontier == 0 ? std::string("empty")
+                                : std::to_string(r.frontier) + " paths, not expanded")
           << '\n';
     }
     out << "  search: " << explore::closure(r) << '\n';

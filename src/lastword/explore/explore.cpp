@@ -240,7 +240,10 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
   return std::nullopt;
 }
 
-std::string closure(const result& r) { return model::closure(r.complete, r.depth, r.frontier, r.found.has_value()); }
+std::string closure(const result& r) {
+  // Refinement's frontier is of paths (nodes: sets of model states).
+  return model::closure(r.complete, r.depth, r.frontier, r.found.has_value(), r.runs > 0 ? "paths" : "states");
+}
 
 result explore_model(const model::machine& m, const model::explore_options& options) {
   const auto r = model::explore(m, options);
