@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "lastword/cli/blackbox.hpp"
 #include "lastword/cli/check.hpp"
 #include "lastword/cli/decode.hpp"
 #include "lastword/cli/detect.hpp"
@@ -26,6 +27,9 @@ constexpr const char* usage =
     "      the detection table: every implementation against every layer of checks\n"
     "  replay SCENARIO [--impl NAME] [--bytes] [--quiet]\n"
     "      run a scenario in the simulation: timeline and verdict\n"
+    "  blackbox --client 'COMMAND ... {url} ...' | --server 'COMMAND ... {port} ...' [SCENARIO|DIR ...]\n"
+    "           [--repeat N] [--seed N] [--profile recv|events] [--jobs N] [--json FILE] [--markdown FILE]\n"
+    "      judge a real implementation over TCP through an adapter (clients/README.md)\n"
     "  list\n"
     "      the implementations under test, with their provenance\n"
     "  help\n"
@@ -46,6 +50,7 @@ int main(int argc, char** argv) {
   if (command == "explore") return lastword::cli::run_explore(args, std::cout, std::cerr);
   if (command == "detect") return lastword::cli::run_detect(args, std::cout, std::cerr);
   if (command == "replay") return lastword::cli::run_replay(args, std::cout, std::cerr);
+  if (command == "blackbox") return lastword::cli::run_blackbox(args, std::cout, std::cerr);
   if (command == "list") return lastword::cli::run_list(args, std::cout, std::cerr);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << usage;

@@ -252,6 +252,12 @@ std::optional<line_error> parse_header(statement& st, scenario& s, const std::st
     const std::size_t col = st.column();
     const auto name = st.word();
     if (!name) return line_error{col, "expected an option name"};
+    if (*name == "deflate") {
+      s.opts.deflate = true;
+      if (st.accept("no-context-takeover")) s.opts.deflate_no_context_takeover = true;
+      if (!st.done()) return line_error{st.column(), "option deflate takes only 'no-context-takeover'"};
+      return std::nullopt;
+    }
     std::uint64_t* target = nullptr;
     std::uint64_t high = s.opts.high, low = s.opts.low;
     if (*name == "high") target = &high;
@@ -385,6 +391,7 @@ std::string print(const scenario& s) {
   if (s.opts.max_size != defaults.max_size) out += "option max-size " + std::to_string(s.opts.max_size) + "\n";
   if (s.opts.close_timeout_ms != defaults.close_timeout_ms)
     out += "option close-timeout " + std::to_string(s.opts.close_timeout_ms) + "\n";
+  if (s.opts.deflate) out += s.opts.deflate_no_context_takeover ? "option deflate no-context-takeover\n" : "option deflate\n";
   for (const auto& f : s.peer) {
     out += "peer ";
     out += frame_kind_name(f.k);

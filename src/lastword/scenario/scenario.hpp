@@ -13,6 +13,10 @@
 //   option low N                ... resume at N or fewer (N <= high)
 //   option max-size N           message and frame size limit, bytes
 //   option close-timeout MS     virtual milliseconds
+//   option deflate [no-context-takeover]   permessage-deflate (RFC 7692)
+//                               is negotiated; the peer compresses its data
+//                               messages. The frames above are the messages
+//                               before compression.
 //
 //   peer text PAYLOAD [more]    a frame the peer sends; `more`: FIN clear
 //   peer binary PAYLOAD [more]
@@ -76,6 +80,8 @@ struct options {
   std::size_t low = 4;
   std::uint64_t max_size = 1u << 20;
   std::uint64_t close_timeout_ms = 1000;
+  bool deflate = false;
+  bool deflate_no_context_takeover = false;
 
   friend bool operator==(const options&, const options&) = default;
 };
