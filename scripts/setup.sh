@@ -9,6 +9,9 @@ packages=(
   libboost1.81-dev                  # Asio and Beast (header-only)
   librapidcheck-dev                 # property tests
   libgtest-dev libbenchmark-dev     # unit tests, benchmarks
+  zlib1g-dev libboost-json1.81-dev  # permessage-deflate, black-box adapter lines and reports
+  nodejs npm                        # black-box adapters: node ws, Chromium through puppeteer-core
+  python3-websockets python3-aiohttp chromium   # black-box implementations under test
 )
 
 missing=()
@@ -16,7 +19,18 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# The node adapters' dependencies, pinned by clients/package-lock.json.
+install_clients() {
+  local here
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  if [ ! -d "$here/clients/node_modules/ws1" ] || [ "$here/clients/package-lock.json" -nt "$here/clients/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in clients/" >&2
+    (cd "$here/clients" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_clients
   exit 0
 fi
 
@@ -29,4 +43,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_clients
 echo "setup: done" >&2

@@ -132,7 +132,9 @@ class session {
     std::vector<std::string> env = {
         "LASTWORD_URL=" + url, "LASTWORD_PORT=" + port, "LASTWORD_PROFILE=" + std::string(profile_name(o_.prof)),
         std::string("LASTWORD_DEFLATE=") + (s_.opts.deflate ? "1" : "0"), "LASTWORD_STEPS=" + steps_json(out_.pl.consumer)};
-    note("lastword", "listening on " + url + "; consumer steps " + steps_json(out_.pl.consumer));
+    std::string steps = steps_json(out_.pl.consumer);
+    if (steps.size() > 300) steps = steps.substr(0, 300) + "... (" + std::to_string(out_.pl.consumer.size()) + " steps)";
+    note("lastword", "listening on " + url + "; consumer steps " + steps);
     std::string error;
     child_ = spawn_shell(command, env, error);
     if (child_.pid < 0) {
@@ -150,6 +152,10 @@ class session {
       if (ec) return;
       out_.obs.timed_out = true;
       note("lastword", "wall-clock bound of " + std::to_string(o_.timeout_ms) + " ms reached: killing the client");
+      if (!connected_) {
+        broken("the client did not connect within the wall-clock bound of " + std::to_string(o_.timeout_ms) + " ms");
+        return;
+      }
       kill_group();
       finish();
     });
@@ -373,11 +379,20 @@ class session {
           }
           out_.obs.writes.push_back({now_us(), a.to});
           std::string frames;
+          std::size_t listed = 0, in_write = 0;
           for (std::size_t k = 0; k < stream.frame_ends.size(); ++k)
             if (stream.frame_ends[k] > a.from && stream.frame_ends[k] <= a.to) {
-              if (!frames.empty()) frames += ", ";
-              frames += frame_name(k);
+              ++in_write;
+              // The first frames and the last one are enough to follow it.
+              const bool last = k + 1 == stream.frame_ends.size() || stream.frame_ends[k + 1] > a.to;
+              if (listed < 4 || last) {
+                if (!frames.empty()) frames += ", ";
+                if (listed == 4) frames += "..., ";
+                frames += frame_name(k);
+                ++listed;
+              }
             }
+          if (in_write > listed) frames += " (" + std::to_string(in_write) + " frames)";
           note("lastword", "wrote bytes " + std::to_string(a.from) + ".." + std::to_string(a.to) +
                                (frames.empty() ? "" : " (" + frames + ")"));
           if (!sent_close_ && wrote_close_frame(a.from, a.to, stream)) {

@@ -29,7 +29,7 @@ constexpr const char* usage =
     "                         [more --client/--server, each with its own --name]\n"
     "                         [SCENARIO|DIR|BUILT-IN-NAME ...] [--repeat N] [--seed N] [--only-repetition K]\n"
     "                         [--profile recv|events] [--jobs N] [--timeout MS] [--json FILE] [--markdown FILE]\n"
-    "                         [--timelines] [--list]\n";
+    "                         [--waive LETTERS] [--timelines] [--list]\n";
 
 struct target {
   std::string command, name;
@@ -156,6 +156,12 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
         return 2;
       }
       (a == "--json" ? json_file : md_file) = *v;
+    } else if (a == "--waive") {
+      auto v = value();
+      if (!v || !history::waive(*v)) {
+        err << "lastword blackbox: --waive takes letters of DPCXTKFLW\n" << usage;
+        return 2;
+      }
     } else if (a == "--timelines") {
       timelines = true;
     } else if (a == "--list") {
@@ -188,7 +194,7 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
     }
   if (!seed) seed = std::random_device{}();
   out << "lastword blackbox: seed " << *seed << ", " << repeat << " repetitions, profile "
-      << bb::profile_name(prof) << "\n";
+      << bb::profile_name(prof) << (history::waived().empty() ? "" : ", waived " + history::waived()) << "\n";
 
   struct task {
     std::size_t t, s, rep;
@@ -236,7 +242,8 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
                               shell_quote(tg.command) + " --name " + shell_quote(tg.name) + " " +
                               shell_quote(scenarios[tk.s].name) + " --profile " + std::string(bb::profile_name(prof)) +
                               " --seed " + std::to_string(*seed) + " --repeat " + std::to_string(repeat) +
-                              " --only-repetition " + std::to_string(tk.rep) + " --timelines";
+                              " --only-repetition " + std::to_string(tk.rep) + " --timelines" +
+                              (history::waived().empty() ? "" : " --waive " + history::waived());
       std::string tl;
       for (const auto& e : o.obs.timeline) {
         char buf[32];
