@@ -56,6 +56,11 @@ async def main():
     except Exception as e:
         out({"result": "error", "text": "connect: %r" % e})
         return
+    await run_steps(ws, steps)
+
+
+async def run_steps(ws, steps):
+    import websockets.exceptions as wse
     for s in steps:
         op = s["do"]
         if op == "sleep":
@@ -83,4 +88,6 @@ async def main():
                 out({"result": "error", "text": repr(e)})
 
 
-asyncio.run(main())
+
+if __name__ == "__main__":
+    asyncio.run(main())

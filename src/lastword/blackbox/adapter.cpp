@@ -102,8 +102,8 @@ std::variant<adapter_result, std::string> parse_result_line(std::string_view lin
     }
   } else if (*what == "timeout") {
     r.k = adapter_result::kind::timeout;
-  } else if (*what == "error") {
-    r.k = adapter_result::kind::error;
+  } else if (*what == "error" || *what == "unsupported") {
+    r.k = *what == "error" ? adapter_result::kind::error : adapter_result::kind::unsupported;
     if (const json::string* t = string_field(*o, "text")) r.error = std::string(*t);
   } else {
     return "unknown result \"" + std::string(*what) + "\"";
@@ -122,6 +122,8 @@ std::string describe(const adapter_result& r) {
       return "timeout";
     case adapter_result::kind::error:
       return "error " + wire::quoted(r.error);
+    case adapter_result::kind::unsupported:
+      return "unsupported " + wire::quoted(r.error);
   }
   return "?";
 }

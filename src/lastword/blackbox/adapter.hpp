@@ -16,6 +16,8 @@
 //     {"result":"closed","code":N,"reason":"...","clean":BOOL[,"normal":BOOL]}
 //     {"result":"timeout"}
 //     {"result":"error","text":"..."}
+//     {"result":"unsupported","text":"..."}  the library cannot do this
+//                                   step: the run is not applicable
 // Under the recv profile: one line per recv and per close step (the status
 // close() ended with). Under the events profile: one line per dispatched
 // event, in dispatch order (recv steps are ignored), ending with the close
@@ -37,7 +39,7 @@ namespace lastword::blackbox {
 std::string steps_json(const std::vector<consumer_step>& steps);
 
 struct adapter_result {
-  enum class kind : std::uint8_t { message, closed, timeout, error };
+  enum class kind : std::uint8_t { message, closed, timeout, error, unsupported };
   kind k = kind::closed;
   bool text = true;
   std::string data;

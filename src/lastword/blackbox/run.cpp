@@ -123,10 +123,16 @@ class session {
     // A peer that stops reading must stall the writer soon: a small
     // receive buffer (set before listen, so that the window starts small).
     for (const auto& a : out_.pl.peer)
-      if (a.k == peer_action::kind::stop_reading) acceptor_.set_option(net::socket_base::receive_buffer_size(4096));
+      if (a.k == peer_action::kind::stop_reading) {
+        acceptor_.set_option(net::socket_base::receive_buffer_size(4096));
+        small_buffer_ = true;
+      }
     acceptor_.bind(tcp::endpoint(net::ip::address_v4::loopback(), 0));
-    acceptor_.listen(1);
-    const std::string port = std::to_string(acceptor_.local_endpoint().port());
+    port_ = acceptor_.local_endpoint().port();
+    // A server under test listens on a port lastword found free.
+    if (o_.server) acceptor_.close();
+    else acceptor_.listen(1);
+    const std::string port = std::to_string(port_);
     const std::string url = "ws://127.0.0.1:" + port + "/";
     std::string command = replace_all(replace_all(o_.command, "{url}", url), "{port}", port);
     std::vector<std::string> env = {
@@ -146,14 +152,15 @@ class session {
     net::co_spawn(io_, read_stdout(), net::detached);
     net::co_spawn(io_, read_stderr(), net::detached);
     net::co_spawn(io_, wait_exit(), net::detached);
-    net::co_spawn(io_, serve(), net::detached);
+    if (o_.server) net::co_spawn(io_, connect_to_server(), net::detached);
+    else net::co_spawn(io_, serve(), net::detached);
     deadline_.expires_after(std::chrono::milliseconds(o_.timeout_ms));
     deadline_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       out_.obs.timed_out = true;
       note("lastword", "wall-clock bound of " + std::to_string(o_.timeout_ms) + " ms reached: killing the client");
       if (!connected_) {
-        broken("the client did not connect within the wall-clock bound of " + std::to_string(o_.timeout_ms) + " ms");
+        broken(std::string(o_.server ? "lastword could not connect to the server" : "the client did not connect") + " within the wall-clock bound of " + std::to_string(o_.timeout_ms) + " ms");
         return;
       }
       kill_group();
@@ -256,6 +263,10 @@ class session {
     }
     auto& res = std::get<adapter_result>(r);
     note("consumer", describe(res));
+    if (res.k == adapter_result::kind::unsupported && out_.st == run_outcome::status::ran) {
+      out_.st = run_outcome::status::not_applicable;
+      out_.problem = "the adapter cannot express a step: " + res.error;
+    }
     out_.obs.results.push_back(std::move(res));
   }
 
@@ -278,7 +289,7 @@ class session {
       if (r == child_.pid) {
         exited_ = true;
         out_.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        note("lastword", "client exited with status " + std::to_string(out_.exit_status));
+        note("lastword", "the program under test exited with status " + std::to_string(out_.exit_status));
         break;
       }
       t.expires_after(std::chrono::milliseconds(5));
@@ -289,7 +300,7 @@ class session {
     if (!connected_ && !finished_) {
       if (out_.st == run_outcome::status::ran) {
         out_.st = run_outcome::status::broken;
-        out_.problem = "the client exited with status " + std::to_string(out_.exit_status) + " without connecting";
+        out_.problem = "the program under test exited with status " + std::to_string(out_.exit_status) + (o_.server ? " before lastword could connect" : " without connecting");
       }
     }
     maybe_done();
@@ -324,12 +335,72 @@ class session {
       out_.st = run_outcome::status::not_applicable;
       out_.problem = "the client did not offer permessage-deflate";
     }
+    co_await converse(deflate);
+  }
+
+  // lastword as the client peer of a server under test.
+  net::awaitable<void> connect_to_server() {
+    boost::system::error_code ignore;
+    const tcp::endpoint at(net::ip::address_v4::loopback(), port_);
+    // The server needs a moment to listen: retry until the bound.
+    while (!finished_) {
+      if (small_buffer_) {
+        socket_.open(tcp::v4(), ignore);
+        socket_.set_option(net::socket_base::receive_buffer_size(4096), ignore);
+      }
+      auto [ec] = co_await socket_.async_connect(at, net::as_tuple(net::use_awaitable));
+      if (!ec) break;
+      socket_.close(ignore);
+      if (exited_) co_return;
+      wake_.expires_after(std::chrono::milliseconds(20));
+      co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
+    }
+    if (finished_) co_return;
+    connected_ = true;
+    socket_.set_option(tcp::no_delay(true), ignore);
+    note("lastword", "connected to the server on port " + std::to_string(port_));
+    std::optional<wire::deflate_params> deflate;
+    try {
+      std::string offer;
+      if (s_.opts.deflate)
+        offer = s_.opts.deflate_no_context_takeover
+                    ? "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+                    : "permessage-deflate; client_max_window_bits";
+      auto up = co_await io::client_upgrade(socket_, "127.0.0.1:" + std::to_string(port_), "/", offer,
+                                            io::random_nonce());
+      if (!up.leftover.empty()) client_bytes_ = std::move(up.leftover);
+      bool bad = false;
+      deflate = wire::parse_deflate_response(up.extensions, bad);
+      note("lastword", "upgraded" + (up.extensions.empty() ? std::string() : "; server answered: " + up.extensions));
+      // RFC 6455 section 4.1 and RFC 7692 section 5: an extension not
+      // offered, or invalid parameters, fail the connection.
+      if (bad || (deflate && !s_.opts.deflate)) {
+        broken("the server answered an extension that was not offered or is invalid: " + up.extensions);
+        co_return;
+      }
+    } catch (const std::exception& e) {
+      if (finished_) co_return;
+      broken(std::string("the opening handshake failed: ") + e.what());
+      co_return;
+    }
+    if (s_.opts.deflate && !deflate) {
+      out_.st = run_outcome::status::not_applicable;
+      out_.problem = "the server did not accept permessage-deflate";
+    }
+    co_await converse(deflate);
+  }
+
+  // After the upgrade: play the peer lane, read what the implementation
+  // writes, and end the connection as the peer's role says.
+  net::awaitable<void> converse(std::optional<wire::deflate_params> deflate) {
+    boost::system::error_code ignore;
     out_.obs.deflate = deflate.has_value();
     const peer_stream stream = encode_stream(s_, deflate);
     std::mt19937_64 rng(seed_);
     out_.pl = make_plan(s_, o_.prof, stream, rng);
     out_.obs.stream_frame_ends = stream.frame_ends;
-    decoder_ = wire::frame_decoder({wire::role::server, s_.opts.max_size, s_.opts.max_size, deflate.has_value()});
+    decoder_ = wire::frame_decoder({o_.server ? wire::role::client : wire::role::server, s_.opts.max_size,
+                                    s_.opts.max_size, deflate.has_value()});
     net::co_spawn(io_, read_client(), net::detached);
     co_await play(stream);
     lane_done_ = true;
@@ -338,7 +409,8 @@ class session {
     // answer our close frame; never before the client's end otherwise.
     while (!finished_ && socket_.is_open()) {
       if (reader_done_) break;
-      if (sent_close_ && got_close_) break;
+      // A client peer waits for the server to close TCP (section 7.1.1).
+      if (sent_close_ && got_close_ && !o_.server) break;
       if (sent_close_ && clock_type::now() - close_sent_at_ > std::chrono::milliseconds(s_.opts.close_timeout_ms)) {
         note("lastword", "the client did not answer our close frame within the close timeout");
         break;
@@ -506,6 +578,8 @@ class session {
   const run_options& o_;
   std::uint64_t seed_;
   run_outcome& out_;
+  std::uint16_t port_ = 0;
+  bool small_buffer_ = false;
   tcp::acceptor acceptor_;
   tcp::socket socket_;
   net::steady_timer deadline_, grace_, wake_, read_gate_;

@@ -61,6 +61,7 @@ call_result to_result(const adapter_result& r, const observation& o) {
       }
       break;
     }
+    case adapter_result::kind::unsupported:  // such runs are not judged
     case adapter_result::kind::error:
       // A recv() that failed with anything but ConnectionClosed: an end
       // status no endpoint reports, so C (and D, if messages were left)

@@ -29,7 +29,7 @@ constexpr const char* usage =
     "                         [more --client/--server, each with its own --name]\n"
     "                         [SCENARIO|DIR|BUILT-IN-NAME ...] [--repeat N] [--seed N] [--only-repetition K]\n"
     "                         [--profile recv|events] [--jobs N] [--timeout MS] [--json FILE] [--markdown FILE]\n"
-    "                         [--waive LETTERS] [--timelines] [--list]\n";
+    "                         [--waive LETTERS] [--timelines] [--list] [--print NAME]\n";
 
 struct target {
   std::string command, name;
@@ -164,6 +164,15 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
       }
     } else if (a == "--timelines") {
       timelines = true;
+    } else if (a == "--print") {
+      auto v = value();
+      for (const auto& d : bb::default_scenarios())
+        if (v && d.name == *v) {
+          out << d.text;
+          return 0;
+        }
+      err << "lastword blackbox: --print needs the name of a built-in scenario (see --list)\n";
+      return 2;
     } else if (a == "--list") {
       for (const auto& d : bb::default_scenarios()) out << d.name << "  probes " << d.probes << "\n";
       return 0;
