@@ -26,8 +26,11 @@ def message(m):
 
 def closed(exc, ws):
     import websockets.exceptions as wse
-    rcvd = getattr(exc, "rcvd", None) if exc is not None else getattr(ws, "close_rcvd", None)
-    sent = getattr(exc, "sent", None) if exc is not None else getattr(ws, "close_sent", None)
+    # After close(): the legacy API keeps the close frames on the
+    # connection, the asyncio API on its Sans-I/O protocol.
+    holder = ws if hasattr(ws, "close_rcvd") else getattr(ws, "protocol", ws)
+    rcvd = getattr(exc, "rcvd", None) if exc is not None else getattr(holder, "close_rcvd", None)
+    sent = getattr(exc, "sent", None) if exc is not None else getattr(holder, "close_sent", None)
     code = rcvd.code if rcvd is not None else 1006
     reason = rcvd.reason if rcvd is not None else ""
     normal = isinstance(exc, wse.ConnectionClosedOK) if exc is not None else None

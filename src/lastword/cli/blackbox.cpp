@@ -34,6 +34,7 @@ constexpr const char* usage =
 struct target {
   std::string command, name;
   bool server = false;
+  std::optional<bb::profile> prof;  // --profile after its --client/--server
 };
 
 struct loaded {
@@ -143,12 +144,17 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
       if (!number(timeout_ms, 100, 600000)) return 2;
     } else if (a == "--profile") {
       auto v = value();
-      if (v && *v == "recv") prof = bb::profile::recv;
-      else if (v && *v == "events") prof = bb::profile::events;
+      bb::profile p;
+      if (v && *v == "recv") p = bb::profile::recv;
+      else if (v && *v == "events") p = bb::profile::events;
       else {
         err << "lastword blackbox: --profile is recv or events\n" << usage;
         return 2;
       }
+      // After a --client or --server: that program's profile; before any,
+      // every program's.
+      if (targets.empty()) prof = p;
+      else targets.back().prof = p;
     } else if (a == "--json" || a == "--markdown") {
       auto v = value();
       if (!v) {
@@ -242,14 +248,15 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
       if (tg.server) s.role = wire::role::server;
       bb::run_options ro;
       ro.command = tg.command;
-      ro.prof = prof;
+      const bb::profile tprof = tg.prof.value_or(prof);
+      ro.prof = tprof;
       ro.timeout_ms = timeout_ms;
       ro.server = tg.server;
       const std::uint64_t rs = bb::run_seed(*seed, tk.rep);
       bb::run_outcome o = bb::run(s, ro, rs);
       std::string reproduce = "lastword blackbox " + std::string(tg.server ? "--server " : "--client ") +
                               shell_quote(tg.command) + " --name " + shell_quote(tg.name) + " " +
-                              shell_quote(scenarios[tk.s].name) + " --profile " + std::string(bb::profile_name(prof)) +
+                              shell_quote(scenarios[tk.s].name) + " --profile " + std::string(bb::profile_name(tprof)) +
                               " --seed " + std::to_string(*seed) + " --repeat " + std::to_string(repeat) +
                               " --only-repetition " + std::to_string(tk.rep) + " --timelines" +
                               (history::waived().empty() ? "" : " --waive " + history::waived());
@@ -274,9 +281,9 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
         c.not_applicable_why = o.problem;
         continue;
       }
-      const bb::judged j = bb::translate(s, prof, o.pl, o.obs);
+      const bb::judged j = bb::translate(s, tprof, o.pl, o.obs);
       auto found = history::judge(j.s, j.h);
-      const std::string hidden = bb::not_observable(prof);
+      const std::string hidden = bb::not_observable(tprof);
       std::erase_if(found, [&](const history::violation& v) { return hidden.find(v.invariant) != std::string::npos; });
       ++judged_runs;
       ++c.runs;
