@@ -37,6 +37,9 @@ struct connection_options {
   std::uint64_t max_size = wire::default_max_message_size;
   assembler::options flow;
   std::chrono::milliseconds close_timeout{1000};
+  // permessage-deflate (RFC 7692). For the TCP handshakes: set, to offer
+  // (client) or accept (server) it; they replace it with what was agreed.
+  std::optional<wire::deflate_params> deflate;
 };
 
 // The result of one consumer call. `closed` is ConnectionClosed: it carries
@@ -90,6 +93,8 @@ class connection {
   bool finished() const noexcept { return reader_done_; }
   protocol::close_status status() const { return final_status(); }
   Stream& stream() noexcept { return stream_; }
+  // permessage-deflate is in use (negotiated in the upgrade).
+  bool compression() const noexcept { return protocol_.compression(); }
 
  protected:
   // --- seams: what a regression variant may do differently -------------

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "lastword/asio/impl/connection.hpp"
+#include "lastword/wire/deflate.hpp"
 #include "lastword/wire/handshake.hpp"
 
 namespace lastword::io {
@@ -98,9 +99,16 @@ net::awaitable<std::unique_ptr<tcp_connection>> client_handshake(tcp::socket soc
                                                                  wire::mask_source masks,
                                                                  std::array<std::uint8_t, 16> nonce) {
   opts.role = wire::role::client;
-  auto up = co_await client_upgrade(socket, std::move(host), std::move(target), {}, nonce);
-  // Section 4.1: an extension the client did not offer fails the connection.
-  if (!up.extensions.empty()) throw handshake_error("the server named an extension that was not offered");
+  const bool offer = opts.deflate.has_value();
+  auto up = co_await client_upgrade(socket, std::move(host), std::move(target),
+                                    offer ? "permessage-deflate; client_max_window_bits" : "", nonce);
+  // Section 4.1: an extension the client did not offer fails the
+  // connection; so do invalid permessage-deflate parameters (RFC 7692
+  // section 5).
+  bool bad = false;
+  opts.deflate = wire::parse_deflate_response(up.extensions, bad);
+  if (bad || (opts.deflate && !offer) || (!opts.deflate && !up.extensions.empty()))
+    throw handshake_error("the server answered an extension that was not offered: " + up.extensions);
   auto conn = std::make_unique<tcp_connection>(std::move(socket), opts, std::move(masks));
   conn->start(std::move(up.leftover));
   co_return conn;
@@ -162,7 +170,13 @@ net::awaitable<upgraded> server_upgrade(tcp::socket& socket,
 
 net::awaitable<std::unique_ptr<tcp_connection>> server_handshake(tcp::socket socket, connection_options opts) {
   opts.role = wire::role::server;
-  auto up = co_await server_upgrade(socket, {});
+  const bool accept = opts.deflate.has_value();
+  opts.deflate.reset();
+  auto up = co_await server_upgrade(socket, [&](std::string_view offered) -> std::string {
+    if (!accept) return {};
+    opts.deflate = wire::accept_deflate_offer(offered, false);
+    return opts.deflate ? wire::deflate_header(*opts.deflate) : std::string();
+  });
   auto conn = std::make_unique<tcp_connection>(std::move(socket), opts, wire::mask_source{});
   conn->start(std::move(up.leftover));
   co_return conn;

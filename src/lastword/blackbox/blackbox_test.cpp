@@ -99,6 +99,14 @@ TEST(Deflate, NegotiationHonoursTheOffer) {
   EXPECT_FALSE(wire::accept_deflate_offer("permessage-deflate; bogus", false));
 }
 
+TEST(ScenarioOption, DeflateParsesAndPrintsBack) {
+  const auto s = parse("role client\noption deflate no-context-takeover\npeer text \"x\"\nread all\nrecv\n");
+  EXPECT_TRUE(s.opts.deflate);
+  EXPECT_TRUE(s.opts.deflate_no_context_takeover);
+  EXPECT_EQ(parse(scenario::print(s)), s);
+  EXPECT_TRUE(std::holds_alternative<scenario::parse_error>(scenario::parse("option deflate sometimes\n")));
+}
+
 TEST(AdapterLine, MalformedLinesSayWhatIsWrong) {
   EXPECT_TRUE(std::holds_alternative<std::string>(parse_result_line("hello")));
   EXPECT_TRUE(std::holds_alternative<std::string>(parse_result_line("{\"result\":\"message\",\"type\":\"text\"}")));

@@ -180,12 +180,12 @@ inflater::inflater(bool no_context_takeover, int window_bits, std::uint64_t max_
 
 inflater::~inflater() { inflateEnd(&s_->z); }
 
-inflater::status inflater::inflate(std::string_view payload, std::string& out) {
+inflater::status inflater::inflate_part(std::string_view payload, bool last, std::string& out) {
   out.clear();
   z_stream& z = s_->z;
-  // Section 7.2.2: append 00 00 ff ff, then inflate.
+  // Section 7.2.2: append 00 00 ff ff to the message, then inflate.
   std::string in(payload);
-  in.append(tail);
+  if (last) in.append(tail);
   z.next_in = reinterpret_cast<Bytef*>(in.data());
   z.avail_in = static_cast<uInt>(in.size());
   char buf[16384];
@@ -196,7 +196,7 @@ inflater::status inflater::inflate(std::string_view payload, std::string& out) {
     const int rc = ::inflate(&z, Z_SYNC_FLUSH);
     const std::size_t got = sizeof buf - z.avail_out;
     // The bound is on the inflated size, checked every 16 KiB of output.
-    if (out.size() + got > max_size_) {
+    if (message_size_ + out.size() + got > max_size_) {
       result = status::too_big;
       break;
     }
@@ -217,7 +217,9 @@ inflater::status inflater::inflate(std::string_view payload, std::string& out) {
     if (z.avail_in == 0 && z.avail_out != 0) break;
     if (rc == Z_BUF_ERROR && z.avail_out != 0) break;
   }
-  if (result != status::ok || no_context_takeover_) inflateReset(&z);
+  message_size_ += out.size();
+  if (last || result != status::ok) message_size_ = 0;
+  if (result != status::ok || (last && no_context_takeover_)) inflateReset(&z);
   return result;
 }
 

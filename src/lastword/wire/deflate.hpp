@@ -67,13 +67,17 @@ class inflater {
   inflater& operator=(const inflater&) = delete;
   // Section 7.2.2: inflates one message's payload into `out`. too_big as
   // soon as the output would pass max_size (stops inflating there).
-  status inflate(std::string_view payload, std::string& out);
+  status inflate(std::string_view payload, std::string& out) { return inflate_part(payload, true, out); }
+  // The same, one frame's payload at a time; `last`: the message's final
+  // frame. max_size bounds the whole message.
+  status inflate_part(std::string_view payload, bool last, std::string& out);
 
  private:
   struct state;
   std::unique_ptr<state> s_;
   bool no_context_takeover_;
   std::uint64_t max_size_;
+  std::uint64_t message_size_ = 0;
 };
 
 }  // namespace lastword::wire

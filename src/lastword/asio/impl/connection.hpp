@@ -41,7 +41,7 @@ template <class Stream, class Timer>
 connection<Stream, Timer>::connection(Stream stream, connection_options opts, wire::mask_source masks)
     : stream_(std::move(stream)),
       opts_(opts),
-      protocol_(protocol::options{opts.role, opts.max_size, opts.max_size}, std::move(masks)),
+      protocol_(protocol::options{opts.role, opts.max_size, opts.max_size, opts.deflate}, std::move(masks)),
       assembler_(opts.flow),
       wake_(stream_.get_executor()),
       reader_wake_(stream_.get_executor()),
