@@ -281,6 +281,19 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
         c.not_applicable_why = o.problem;
         continue;
       }
+      if (tprof == bb::profile::recv) {
+        // One result per recv and close step, no more (clients/README.md).
+        std::size_t asked = 0;
+        for (const auto& st : o.pl.consumer)
+          asked += st.k == bb::consumer_step::kind::recv || st.k == bb::consumer_step::kind::close;
+        if (o.obs.results.size() > asked) {
+          if (!broken)
+            broken = tg.name + " on " + scenarios[tk.s].name + ": the adapter printed " +
+                     std::to_string(o.obs.results.size()) + " results for " + std::to_string(asked) +
+                     " recv and close steps (recv profile: one line per step)\n--- timeline ---\n" + tl;
+          return;
+        }
+      }
       const bb::judged j = bb::translate(s, tprof, o.pl, o.obs);
       auto found = history::judge(j.s, j.h);
       const std::string hidden = bb::not_observable(tprof);
