@@ -128,6 +128,19 @@ int main(int argc, char** argv) {
       const std::string data = beast::buffers_to_string(b.data());
       if (ws.got_text()) print({{"result", "message"}, {"type", "text"}, {"data", data}});
       else print({{"result", "message"}, {"type", "binary"}, {"hex", hex(data)}});
+    } else if (op == "send") {
+      const bool text = s.at("type").as_string() == "text";
+      std::string data;
+      if (text) {
+        data = std::string(s.at("data").as_string());
+      } else {
+        const std::string h(s.at("hex").as_string());
+        for (std::size_t i = 0; i + 1 < h.size(); i += 2) data.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+      }
+      ws.text(text);
+      ws.write(net::buffer(data), ec);
+      if (ec) print({{"result", "error"}, {"text", ec.message()}});
+      else print({{"result", "sent"}});
     } else if (op == "close") {
       const std::string reason(s.at("reason").as_string());
       websocket::close_reason cr;

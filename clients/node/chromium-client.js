@@ -36,6 +36,9 @@ const puppeteer = require('puppeteer-core');
         if (s.do === 'block') { const end = Date.now() + s.ms; while (Date.now() < end) { /* busy */ } }
         else if (s.do === 'sleep') await new Promise((r) => setTimeout(r, s.ms));
         else if (s.do === 'close') ws.close(s.code, s.reason);
+        else if (s.do === 'send') {
+          ws.send(s.type === 'text' ? s.data : Uint8Array.from(s.hex.match(/../g) || [], (h) => parseInt(h, 16)));
+        }
       }
     };
   }, process.argv[2], steps);

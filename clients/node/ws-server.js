@@ -27,6 +27,7 @@ wss.on('connection', (ws) => {
       if (s.do === 'block') block(s.ms);
       else if (s.do === 'sleep') await sleep(s.ms);
       else if (s.do === 'close') ws.close(s.code, s.reason);
+      else if (s.do === 'send') ws.send(s.type === 'text' ? s.data : Buffer.from(s.hex, 'hex'));
     }
   })();
 });

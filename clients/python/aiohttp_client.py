@@ -63,6 +63,15 @@ async def main():
                     out(r)
                 elif m.type == aiohttp.WSMsgType.ERROR:
                     out({"result": "error", "text": repr(m.data)})
+            elif op == "send":
+                try:
+                    if s["type"] == "text":
+                        await ws.send_str(s["data"])
+                    else:
+                        await ws.send_bytes(bytes.fromhex(s["hex"]))
+                    out({"result": "sent"})
+                except Exception as e:
+                    out({"result": "error", "text": repr(e)})
             elif op == "close":
                 try:
                     await ws.close(code=s["code"], message=s["reason"].encode())

@@ -83,6 +83,12 @@ async def run_steps(ws, steps):
                 out(closed(e, ws))
             except Exception as e:
                 out({"result": "error", "text": repr(e)})
+        elif op == "send":
+            try:
+                await ws.send(s["data"] if s["type"] == "text" else bytes.fromhex(s["hex"]))
+                out({"result": "sent"})
+            except Exception as e:
+                out({"result": "error", "text": repr(e)})
         elif op == "close":
             try:
                 await ws.close(s["code"], s["reason"])

@@ -56,6 +56,21 @@ std::string steps_json(const std::vector<consumer_step>& steps) {
         o["code"] = s.code;
         o["reason"] = s.reason;
         break;
+      case consumer_step::kind::send:
+        o["do"] = "send";
+        o["type"] = s.text ? "text" : "binary";
+        if (s.text) {
+          o["data"] = s.data;
+        } else {
+          static const char* digits = "0123456789abcdef";
+          std::string h;
+          for (unsigned char c : s.data) {
+            h += digits[c >> 4];
+            h += digits[c & 15];
+          }
+          o["hex"] = h;
+        }
+        break;
     }
     a.push_back(std::move(o));
   }
@@ -102,6 +117,8 @@ std::variant<adapter_result, std::string> parse_result_line(std::string_view lin
     }
   } else if (*what == "timeout") {
     r.k = adapter_result::kind::timeout;
+  } else if (*what == "sent") {
+    r.k = adapter_result::kind::sent;
   } else if (*what == "error" || *what == "unsupported") {
     r.k = *what == "error" ? adapter_result::kind::error : adapter_result::kind::unsupported;
     if (const json::string* t = string_field(*o, "text")) r.error = std::string(*t);
@@ -120,6 +137,8 @@ std::string describe(const adapter_result& r) {
              (r.clean ? " clean" : " not clean") + (r.normal ? (*r.normal ? " normal" : " error") : "");
     case adapter_result::kind::timeout:
       return "timeout";
+    case adapter_result::kind::sent:
+      return "sent";
     case adapter_result::kind::error:
       return "error " + wire::quoted(r.error);
     case adapter_result::kind::unsupported:

@@ -10,11 +10,14 @@
 //   LASTWORD_STEPS    a JSON array of the consumer's steps, in order:
 //     {"do":"recv"}  {"do":"recv","timeout":MS}  {"do":"sleep","ms":MS}
 //     {"do":"block","ms":MS}  {"do":"close","code":N,"reason":"..."}
+//     {"do":"send","type":"text","data":"..."}  {"do":"send","type":"binary","hex":"..."}
+//       (send prints {"result":"sent"} under recv, nothing under events)
 // The adapter prints one JSON object a line on stdout for each result:
 //     {"result":"message","type":"text","data":"..."}
 //     {"result":"message","type":"binary","hex":"0a1b..."}
 //     {"result":"closed","code":N,"reason":"...","clean":BOOL[,"normal":BOOL]}
 //     {"result":"timeout"}
+//     {"result":"sent"}              a send step completed (recv profile)
 //     {"result":"error","text":"..."}
 //     {"result":"unsupported","text":"..."}  the library cannot do this
 //                                   step: the run is not applicable
@@ -39,7 +42,7 @@ namespace lastword::blackbox {
 std::string steps_json(const std::vector<consumer_step>& steps);
 
 struct adapter_result {
-  enum class kind : std::uint8_t { message, closed, timeout, error, unsupported };
+  enum class kind : std::uint8_t { message, closed, timeout, error, unsupported, sent };
   kind k = kind::closed;
   bool text = true;
   std::string data;

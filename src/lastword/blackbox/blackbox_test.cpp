@@ -145,6 +145,27 @@ TEST(Translate, AfterAResetAGapViolatesD) {
   EXPECT_EQ(v.front().invariant, 'D');
 }
 
+TEST(AdapterSteps, EveryStepKindIsWritten) {
+  std::vector<consumer_step> steps(6);
+  steps[0].k = consumer_step::kind::recv;
+  steps[1].k = consumer_step::kind::recv;
+  steps[1].timeout = 300;
+  steps[2].k = consumer_step::kind::sleep;
+  steps[2].ms = 5;
+  steps[3].k = consumer_step::kind::close;
+  steps[3].code = 1001;
+  steps[3].reason = "bye";
+  steps[4].k = consumer_step::kind::send;
+  steps[4].data = "hi";
+  steps[5].k = consumer_step::kind::send;
+  steps[5].text = false;
+  steps[5].data = std::string("\x00\xff", 2);
+  EXPECT_EQ(steps_json(steps),
+            "[{\"do\":\"recv\"},{\"do\":\"recv\",\"timeout\":300},{\"do\":\"sleep\",\"ms\":5},"
+            "{\"do\":\"close\",\"code\":1001,\"reason\":\"bye\"},{\"do\":\"send\",\"type\":\"text\",\"data\":\"hi\"},"
+            "{\"do\":\"send\",\"type\":\"binary\",\"hex\":\"00ff\"}]");
+}
+
 TEST(Plan, JoinedReadsAreOneWriteAndAdvanceDelaysItsLane) {
   const auto s = parse("role client\npeer text \"a\"\npeer text \"b\"\nread frames 1; read frames 1; eof\n"
                        "advance 50\nrecv\n");

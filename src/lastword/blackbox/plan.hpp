@@ -29,7 +29,9 @@ enum class profile : std::uint8_t { recv, events };
 std::string_view profile_name(profile p) noexcept;
 
 struct consumer_step {
-  enum class kind : std::uint8_t { recv, sleep, block, close };
+  // send: the consumer's own message (invariant S); the scenario format
+  // has no step that makes one yet.
+  enum class kind : std::uint8_t { recv, sleep, block, close, send };
   kind k = kind::recv;
   std::uint64_t ms = 0;                   // sleep, block
   std::optional<std::uint64_t> timeout;   // recv
@@ -37,6 +39,8 @@ struct consumer_step {
   std::string reason;                     // close
   std::size_t step = 0;                   // scenario schedule index (sleep: of the step it delays)
   bool drawn = false;                     // a delay drawn from the seed
+  bool text = true;                       // send
+  std::string data;                       // send
 };
 
 struct peer_action {

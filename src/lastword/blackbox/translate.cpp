@@ -61,6 +61,7 @@ call_result to_result(const adapter_result& r, const observation& o) {
       }
       break;
     }
+    case adapter_result::kind::sent:         // not a recv() result
     case adapter_result::kind::unsupported:  // such runs are not judged
     case adapter_result::kind::error:
       // A recv() that failed with anything but ConnectionClosed: an end
@@ -100,6 +101,11 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
   if (p == profile::recv) {
     std::size_t r = 0;
     for (const auto& st : pl.consumer) {
+      // A send's result (sent, or error) is not a recv() result.
+      if (st.k == consumer_step::kind::send) {
+        if (r < o.results.size()) ++r;
+        continue;
+      }
       if (st.k != consumer_step::kind::recv && st.k != consumer_step::kind::close) continue;
       call c{st.k == consumer_step::kind::recv ? call_kind::recv : call_kind::close, st.timeout, st.code, st.reason, {}};
       if (r < o.results.size()) c.result = o.results[r++];
@@ -111,7 +117,8 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
   } else {
     bool closed = false;
     for (const auto& res : o.results) {
-      if (res.k == adapter_result::kind::error) continue;  // an error event precedes the close event
+      // An error event precedes the close event; sends are not events.
+      if (res.k == adapter_result::kind::error || res.k == adapter_result::kind::sent) continue;
       closed = closed || res.k == adapter_result::kind::closed;
       calls.push_back({call_kind::recv, std::nullopt, 1000, {}, res});
     }

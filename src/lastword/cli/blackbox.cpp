@@ -285,12 +285,13 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
         // One result per recv and close step, no more (clients/README.md).
         std::size_t asked = 0;
         for (const auto& st : o.pl.consumer)
-          asked += st.k == bb::consumer_step::kind::recv || st.k == bb::consumer_step::kind::close;
+          asked += st.k == bb::consumer_step::kind::recv || st.k == bb::consumer_step::kind::close ||
+                   st.k == bb::consumer_step::kind::send;
         if (o.obs.results.size() > asked) {
           if (!broken)
             broken = tg.name + " on " + scenarios[tk.s].name + ": the adapter printed " +
                      std::to_string(o.obs.results.size()) + " results for " + std::to_string(asked) +
-                     " recv and close steps (recv profile: one line per step)\n--- timeline ---\n" + tl;
+                     " recv, send and close steps (recv profile: one line per step)\n--- timeline ---\n" + tl;
           return;
         }
       }
