@@ -41,13 +41,14 @@ adapter_result closed(std::uint16_t code, std::string reason, bool clean) {
 // One run as lastword would record it: everything written in one write,
 // FIN, the client's close echo, and the given results.
 std::vector<history::violation> judge_run(const std::string& text, std::vector<adapter_result> results,
-                                          bool reset = false) {
+                                          bool reset = false, std::vector<std::uint64_t> result_us = {}) {
   const auto s = parse(text);
   std::mt19937_64 rng(1);
   const auto stream = encode_stream(s, std::nullopt);
   const plan pl = make_plan(s, profile::recv, stream, rng);
   observation o;
   o.results = std::move(results);
+  o.result_us = std::move(result_us);
   o.writes.push_back({10, stream.bytes.size()});
   o.stream_frame_ends = stream.frame_ends;
   if (reset) o.reset_us = 11; else o.fin_us = 11;
@@ -131,6 +132,19 @@ TEST(Translate, WrongCloseCodeViolatesC) {
   auto v = judge_run(burst, {msg("one"), msg("two"), closed(1006, "", false)});
   ASSERT_FALSE(v.empty());
   EXPECT_EQ(v.front().invariant, 'C');
+}
+
+TEST(Translate, TimeoutLongAfterTheEndViolatesL) {
+  const std::string text =
+      "role client\npeer text \"one\"\npeer close 1000\nread all; eof\nrecv\nrecv timeout 3000\nrecv\n";
+  adapter_result timeout;
+  timeout.k = adapter_result::kind::timeout;
+  // The end was written at 10 us; the timeout came 3 s later.
+  auto v = judge_run(text, {msg("one"), timeout, closed(1000, "", true)}, false, {5000, 3'000'000, 3'001'000});
+  ASSERT_FALSE(v.empty());
+  EXPECT_EQ(v.front().invariant, 'L');
+  // A timeout that expired before the end arrived is no violation.
+  EXPECT_TRUE(judge_run(text, {msg("one"), timeout, closed(1000, "", true)}, false, {5000, 50'000, 60'000}).empty());
 }
 
 TEST(Translate, AfterAResetAPrefixIsEnough) {

@@ -268,6 +268,7 @@ class session {
       out_.problem = "the adapter cannot express a step: " + res.error;
     }
     out_.obs.results.push_back(std::move(res));
+    out_.obs.result_us.push_back(now_us());
   }
 
   net::awaitable<void> read_stderr() {

@@ -95,6 +95,7 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
     std::uint16_t code = 1000;
     std::string reason;
     std::optional<adapter_result> result;
+    std::optional<std::uint64_t> at_us;  // when its result arrived
   };
   std::vector<call> calls;
   std::optional<call> close_call;
@@ -107,8 +108,11 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
         continue;
       }
       if (st.k != consumer_step::kind::recv && st.k != consumer_step::kind::close) continue;
-      call c{st.k == consumer_step::kind::recv ? call_kind::recv : call_kind::close, st.timeout, st.code, st.reason, {}};
-      if (r < o.results.size()) c.result = o.results[r++];
+      call c{st.k == consumer_step::kind::recv ? call_kind::recv : call_kind::close, st.timeout, st.code, st.reason, {}, {}};
+      if (r < o.results.size()) {
+        if (r < o.result_us.size()) c.at_us = o.result_us[r];
+        c.result = o.results[r++];
+      }
       calls.push_back(std::move(c));
       // The adapter runs its steps in order: the first without a result
       // was still pending when the run ended, later ones never started.
@@ -120,13 +124,13 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
       // An error event precedes the close event; sends are not events.
       if (res.k == adapter_result::kind::error || res.k == adapter_result::kind::sent) continue;
       closed = closed || res.k == adapter_result::kind::closed;
-      calls.push_back({call_kind::recv, std::nullopt, 1000, {}, res});
+      calls.push_back({call_kind::recv, std::nullopt, 1000, {}, res, {}});
     }
     // A close event never came: one recv is left waiting (L).
-    if (!closed) calls.push_back({call_kind::recv, std::nullopt, 1000, {}, std::nullopt});
+    if (!closed) calls.push_back({call_kind::recv, std::nullopt, 1000, {}, std::nullopt, {}});
     for (const auto& st : pl.consumer)
       if (st.k == consumer_step::kind::close) {
-        close_call = call{call_kind::close, std::nullopt, st.code, st.reason, {}};
+        close_call = call{call_kind::close, std::nullopt, st.code, st.reason, {}, {}};
         // close() itself has no result: the close event is its status.
         for (const auto& c : calls)
           if (c.result && c.result->k == adapter_result::kind::closed && !close_call->result) close_call->result = c.result;
@@ -145,15 +149,42 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
     st.reason = close_call->reason;
     close_step = add_step(st);
   }
-  std::vector<std::size_t> step_of;
-  for (const auto& c : calls) {
-    scenario::step st;
-    st.k = c.what == call_kind::recv ? scenario::step::kind::recv : scenario::step::kind::close;
-    st.timeout = c.timeout;
-    st.code = c.code;
-    st.reason = c.reason;
-    step_of.push_back(add_step(st));
+  // When the end of input reached the implementation: lastword's write
+  // that completed its close frame, its FIN, or its reset.
+  std::optional<std::uint64_t> end_us = o.fin_us;
+  if (o.reset_us && (!end_us || *o.reset_us < *end_us)) end_us = o.reset_us;
+  for (std::size_t k = 0; k < s.peer.size() && k < o.stream_frame_ends.size(); ++k) {
+    if (s.peer[k].k != scenario::peer_frame::kind::close) continue;
+    for (const auto& w : o.writes)
+      if (w.to >= o.stream_frame_ends[k]) {
+        if (!end_us || w.us < *end_us) end_us = w.us;
+        break;
+      }
+    break;
   }
+  // Calls from the first timeout that expired well after the end on are
+  // judged as called after the end (their steps follow the end's).
+  std::size_t late_from = calls.size();
+  if (end_us)
+    for (std::size_t i = 0; i < calls.size(); ++i)
+      if (calls[i].result && calls[i].result->k == adapter_result::kind::timeout && calls[i].at_us &&
+          *calls[i].at_us > *end_us + end_seen_margin_us) {
+        late_from = i;
+        break;
+      }
+  std::vector<std::size_t> step_of(calls.size());
+  auto add_call_steps = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      const call& c = calls[i];
+      scenario::step st;
+      st.k = c.what == call_kind::recv ? scenario::step::kind::recv : scenario::step::kind::close;
+      st.timeout = c.timeout;
+      st.code = c.code;
+      st.reason = c.reason;
+      step_of[i] = add_step(st);
+    }
+  };
+  add_call_steps(0, late_from);
   scenario::step read_all;
   read_all.k = scenario::step::kind::read_all;
   const std::size_t read_step = add_step(read_all);
@@ -283,6 +314,7 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
     e.step = add_step(end);
     h.events.push_back(e);
   }
+  add_call_steps(late_from, calls.size());
   if (o.implementation_fin) {
     event e;
     e.k = event::kind::output_shutdown;

@@ -40,6 +40,7 @@ struct timeline_entry {
 
 struct observation {
   std::vector<adapter_result> results;  // in the order printed
+  std::vector<std::uint64_t> result_us;  // when lastword read each result line
   struct peer_write {
     std::uint64_t us = 0;
     std::size_t to = 0;  // peer stream offset after this write
@@ -69,6 +70,12 @@ struct judged {
   std::size_t expected = 0;   // messages the implementation had to deliver
   std::size_t delivered = 0;  // message results it gave
 };
+
+// A recv whose timeout expired at least this long after the end of input
+// reached the implementation (lastword's close frame, FIN or reset, on
+// loopback) saw the end and should have returned or raised (SPEC L): the
+// judge is told it was called after the end.
+inline constexpr std::uint64_t end_seen_margin_us = 100'000;
 
 judged translate(const scenario::scenario& s, profile p, const plan& pl, const observation& o);
 
