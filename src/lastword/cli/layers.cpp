@@ -48,7 +48,7 @@ std::string quote(const std::string& s) {
 
 char first_invariant(const std::string& output) {
   std::smatch m;
-  if (std::regex_search(output, m, std::regex("([DPCXTKFLW]) violated"))) return m[1].str()[0];
+  if (std::regex_search(output, m, std::regex("([DPCXTKFLWS]) violated"))) return m[1].str()[0];
   return '?';
 }
 

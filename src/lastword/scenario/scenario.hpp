@@ -31,6 +31,10 @@
 //   recv-streaming              ... recv_streaming(), to the end of a message
 //   cancel                      cancels the newest pending recv or recv-streaming
 //   close [CODE [REASON]]       the consumer calls close() (default 1000)
+//   send text|binary PAYLOAD [more]   the consumer calls send(): one frame
+//   send continuation PAYLOAD [more]  of its own message; `more`: FIN clear,
+//                               the message goes on with `send continuation`.
+//                               A send completes when its frame was written.
 //   advance MS                  virtual time passes
 //   stall-writes | release-writes
 //
@@ -64,12 +68,18 @@ struct step {
   enum class kind : std::uint8_t {
     read_bytes, read_frames, read_all, eof, reset,
     recv, recv_streaming, cancel, close, advance, stall_writes, release_writes,
+    send,
   };
   kind k = kind::recv;
   std::uint64_t n = 0;                    // read sizes, advance milliseconds
   std::optional<std::uint64_t> timeout;   // recv timeout, milliseconds
   std::uint16_t code = 1000;              // close
   std::string reason;                     // close
+  // send: the frame kind (text, binary or continuation), its payload and
+  // whether it ends the message.
+  peer_frame::kind frame = peer_frame::kind::text;
+  std::string payload;
+  bool fin = true;
   bool same_turn_as_next = false;         // joined to the next step by ';'
 
   friend bool operator==(const step&, const step&) = default;
