@@ -147,6 +147,51 @@ TEST(Translate, TimeoutLongAfterTheEndViolatesL) {
   EXPECT_TRUE(judge_run(text, {msg("one"), timeout, closed(1000, "", true)}, false, {5000, 50'000, 60'000}).empty());
 }
 
+// The consumer sends two messages then closes; what lastword read back
+// decides S.
+std::vector<history::violation> judge_sends(std::vector<wire::frame> client_frames) {
+  const auto s = parse("role client\npeer close 1000\nsend text \"a\"\nsend binary \"bb\"\nclose 1000\n"
+                       "advance 100\nread all; eof\nrecv\n");
+  std::mt19937_64 rng(1);
+  const auto stream = encode_stream(s, std::nullopt);
+  const plan pl = make_plan(s, profile::recv, stream, rng);
+  EXPECT_TRUE(pl.not_expressible.empty());
+  observation o;
+  adapter_result sent;
+  sent.k = adapter_result::kind::sent;
+  o.results = {sent, sent, closed(1000, "", true), closed(1000, "", true)};
+  std::uint64_t t = 10;
+  for (auto& f : client_frames) o.frames.push_back({t++, std::move(f)});
+  o.writes.push_back({100, stream.bytes.size()});
+  o.stream_frame_ends = stream.frame_ends;
+  o.fin_us = 101;
+  const auto j = translate(s, profile::recv, pl, o);
+  return history::judge(j.s, j.h);
+}
+
+wire::frame data_frame(wire::opcode op, std::string p) {
+  wire::frame f;
+  f.op = op;
+  f.payload = std::move(p);
+  return f;
+}
+
+TEST(Translate, SendsWrittenBeforeTheCloseFrameHoldS) {
+  wire::frame close;
+  close.op = wire::opcode::close;
+  close.payload = wire::encode_close_payload(1000, "");
+  EXPECT_TRUE(judge_sends({data_frame(wire::opcode::text, "a"), data_frame(wire::opcode::binary, "bb"), close}).empty());
+}
+
+TEST(Translate, CloseFrameOvertakingASendViolatesS) {
+  wire::frame close;
+  close.op = wire::opcode::close;
+  close.payload = wire::encode_close_payload(1000, "");
+  auto v = judge_sends({data_frame(wire::opcode::text, "a"), close});
+  ASSERT_FALSE(v.empty());
+  EXPECT_EQ(v.front().invariant, 'S');
+}
+
 TEST(Translate, AfterAResetAPrefixIsEnough) {
   const std::string text = "role client\npeer text \"one\"\npeer text \"two\"\nread all\nreset\nrecv\nrecv\n";
   EXPECT_TRUE(judge_run(text, {msg("one"), closed(1006, "", false)}, true).empty());

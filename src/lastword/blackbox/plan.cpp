@@ -175,8 +175,24 @@ plan make_plan(const scenario::scenario& s, profile p, const peer_stream& stream
       case step_kind::close:
         out.consumer.push_back({consumer_step::kind::close, 0, std::nullopt, st.code, st.reason, i, false});
         break;
+      case step_kind::send: {
+        // The adapter contract sends whole messages.
+        if (!st.fin || st.frame == scenario::peer_frame::kind::continuation) {
+          if (out.not_expressible.empty()) out.not_expressible = "a fragmented send (step " + std::to_string(i + 1) + ")";
+          break;
+        }
+        consumer_step c{consumer_step::kind::send, 0, std::nullopt, 1000, {}, i, false};
+        c.text = st.frame == scenario::peer_frame::kind::text;
+        c.data = st.payload;
+        out.consumer.push_back(std::move(c));
+        break;
+      }
+      case step_kind::cancel:
+        // A black box has no call to cancel (SPEC profiles).
+        if (out.not_expressible.empty()) out.not_expressible = "cancel (step " + std::to_string(i + 1) + ")";
+        break;
       default:
-        break;  // cancel: a black box has no call to cancel (SPEC profiles)
+        break;
     }
   }
   return out;

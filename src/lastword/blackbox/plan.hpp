@@ -29,8 +29,8 @@ enum class profile : std::uint8_t { recv, events };
 std::string_view profile_name(profile p) noexcept;
 
 struct consumer_step {
-  // send: the consumer's own message (invariant S); the scenario format
-  // has no step that makes one yet.
+  // send: the consumer's own message (invariant S), from a scenario `send
+  // text|binary PAYLOAD` step.
   enum class kind : std::uint8_t { recv, sleep, block, close, send };
   kind k = kind::recv;
   std::uint64_t ms = 0;                   // sleep, block
@@ -65,6 +65,9 @@ struct plan {
   std::vector<peer_action> peer;
   std::vector<consumer_step> consumer;
   bool peer_ends = false;  // the peer lane ends the transport (eof or reset)
+  // Non-empty: a step an adapter cannot be told (a fragmented send, a
+  // cancel); the run is not applicable.
+  std::string not_expressible;
 };
 
 // Delays drawn from `rng`: up to max_consumer_delay_ms before the

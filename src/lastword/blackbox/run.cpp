@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 
 #include "lastword/asio/tcp.hpp"
 #include "lastword/blackbox/adapter.hpp"
@@ -117,6 +118,11 @@ class session {
     // The consumer lane does not depend on the negotiated stream.
     std::mt19937_64 rng(seed_);
     out_.pl = make_plan(s_, o_.prof, encode_stream(s_, std::nullopt), rng);
+    if (!out_.pl.not_expressible.empty()) {
+      out_.st = run_outcome::status::not_applicable;
+      out_.problem = "the adapter contract cannot express " + out_.pl.not_expressible;
+      return;
+    }
 
     acceptor_.open(tcp::v4());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -402,6 +408,14 @@ class session {
     out_.obs.stream_frame_ends = stream.frame_ends;
     decoder_ = wire::frame_decoder({o_.server ? wire::role::client : wire::role::server, s_.opts.max_size,
                                     s_.opts.max_size, deflate.has_value()});
+    if (deflate) {
+      // What the implementation sends is compressed with its own side's
+      // parameters (RFC 7692 section 7.1.1).
+      const bool impl_is_client = !o_.server;
+      inflater_ = std::make_unique<wire::inflater>(
+          impl_is_client ? deflate->client_no_context_takeover : deflate->server_no_context_takeover,
+          impl_is_client ? deflate->client_max_window_bits : deflate->server_max_window_bits, s_.opts.max_size);
+    }
     net::co_spawn(io_, read_client(), net::detached);
     co_await play(stream);
     lane_done_ = true;
@@ -540,6 +554,21 @@ class session {
           note("implementation", "wrote bytes that are not a valid frame: " + out_.obs.invalid_why);
           break;
         }
+        if (inflater_ && !wire::is_control(frame_.op)) {
+          if (frame_.op != wire::opcode::continuation) inflating_ = frame_.compressed;
+          if (inflating_) {
+            std::string plain;
+            if (inflater_->inflate_part(frame_.payload, frame_.fin, plain) != wire::inflater::status::ok) {
+              decoder_failed_ = true;
+              out_.obs.wrote_invalid = true;
+              out_.obs.invalid_why = "a compressed message that does not inflate within the size limit";
+              note("implementation", "wrote " + out_.obs.invalid_why);
+              break;
+            }
+            frame_.payload = std::move(plain);
+            frame_.compressed = false;
+          }
+        }
         out_.obs.frames.push_back({now_us(), frame_});
         note("implementation", "wrote " + frame_text(frame_));
         if (frame_.op == wire::opcode::close) got_close_ = true;
@@ -592,6 +621,8 @@ class session {
   clock_type::time_point close_sent_at_;
   std::string client_bytes_;
   wire::frame_decoder decoder_;
+  std::unique_ptr<wire::inflater> inflater_;
+  bool inflating_ = false;
   wire::frame frame_;
   bool decoder_failed_ = false;
 };

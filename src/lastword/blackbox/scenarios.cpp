@@ -52,6 +52,16 @@ std::vector<named_scenario> make() {
   v.push_back({"close-during-recv-timeout", "L D C",
                "role client\npeer text \"first\"\npeer close 1000\nread frames 1\nrecv\n"
                "recv timeout 3000\nadvance 150\nread all; eof\nrecv\n"});
+  // The consumer sends messages (one of 50 kB, compressed when deflate is
+  // on) and closes at once: all must be written before its close frame.
+  v.push_back({"sends-then-close", "S W",
+               "role client\npeer text \"hello\"\npeer close 1000\nread frames 1\nrecv\nsend text \"one\"\n"
+               "send binary " + quoted_repeat('s', 50000) + "\nsend text \"three\"\nclose 1000 \"done\"\n"
+               "advance 300\nread all; eof\nrecv\n"});
+  v.push_back({"sends-then-close-deflate", "S W",
+               "role client\noption deflate\npeer text \"hello\"\npeer close 1000\nread frames 1\nrecv\n"
+               "send text \"one\"\nsend binary " + quoted_repeat('s', 50000) + "\nsend text \"three\"\n"
+               "close 1000 \"done\"\nadvance 300\nread all; eof\nrecv\n"});
   // The consumer closes while messages are still arriving: those before
   // the peer's close frame are still received (SPEC definitions).
   v.push_back({"close-while-messages-arrive", "D C W",

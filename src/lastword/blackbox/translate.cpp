@@ -97,26 +97,38 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
     std::optional<adapter_result> result;
     std::optional<std::uint64_t> at_us;  // when its result arrived
   };
-  std::vector<call> calls;
-  std::optional<call> close_call;
+  std::vector<call> calls;  // recv calls (and events) only
+  std::optional<call> close_call;  // the consumer's first close()
+  struct send {
+    bool text = true;
+    std::string data;
+    std::optional<adapter_result> result;  // recv profile: sent or error
+  };
+  std::vector<send> sends;
+  std::size_t sends_before_close = 0;
   if (p == profile::recv) {
     std::size_t r = 0;
     for (const auto& st : pl.consumer) {
-      // A send's result (sent, or error) is not a recv() result.
-      if (st.k == consumer_step::kind::send) {
-        if (r < o.results.size()) ++r;
-        continue;
-      }
-      if (st.k != consumer_step::kind::recv && st.k != consumer_step::kind::close) continue;
-      call c{st.k == consumer_step::kind::recv ? call_kind::recv : call_kind::close, st.timeout, st.code, st.reason, {}, {}};
+      if (st.k == consumer_step::kind::sleep || st.k == consumer_step::kind::block) continue;
+      std::optional<adapter_result> res;
+      std::optional<std::uint64_t> at;
       if (r < o.results.size()) {
-        if (r < o.result_us.size()) c.at_us = o.result_us[r];
-        c.result = o.results[r++];
+        if (r < o.result_us.size()) at = o.result_us[r];
+        res = o.results[r++];
       }
-      calls.push_back(std::move(c));
+      if (st.k == consumer_step::kind::send) {
+        sends.push_back({st.text, st.data, res});
+      } else if (st.k == consumer_step::kind::close) {
+        if (!close_call) {
+          close_call = call{call_kind::close, std::nullopt, st.code, st.reason, res, at};
+          sends_before_close = sends.size();
+        }
+      } else {
+        calls.push_back({call_kind::recv, st.timeout, st.code, st.reason, res, at});
+      }
       // The adapter runs its steps in order: the first without a result
       // was still pending when the run ended, later ones never started.
-      if (!calls.back().result) break;
+      if (!res) break;
     }
   } else {
     bool closed = false;
@@ -128,20 +140,34 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
     }
     // A close event never came: one recv is left waiting (L).
     if (!closed) calls.push_back({call_kind::recv, std::nullopt, 1000, {}, std::nullopt, {}});
-    for (const auto& st : pl.consumer)
-      if (st.k == consumer_step::kind::close) {
+    for (const auto& st : pl.consumer) {
+      if (st.k == consumer_step::kind::send) sends.push_back({st.text, st.data, std::nullopt});
+      if (st.k == consumer_step::kind::close && !close_call) {
         close_call = call{call_kind::close, std::nullopt, st.code, st.reason, {}, {}};
+        sends_before_close = sends.size();
         // close() itself has no result: the close event is its status.
         for (const auto& c : calls)
           if (c.result && c.result->k == adapter_result::kind::closed && !close_call->result) close_call->result = c.result;
-        break;
       }
+    }
   }
+  if (!close_call) sends_before_close = sends.size();
   auto add_step = [&](scenario::step st) {
     j.s.schedule.push_back(std::move(st));
     return j.s.schedule.size() - 1;
   };
   std::optional<std::size_t> close_step;
+  std::vector<std::size_t> send_step(sends.size());
+  auto add_send_steps = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      scenario::step st;
+      st.k = scenario::step::kind::send;
+      st.frame = sends[i].text ? scenario::peer_frame::kind::text : scenario::peer_frame::kind::binary;
+      st.payload = sends[i].data;
+      send_step[i] = add_step(st);
+    }
+  };
+  add_send_steps(0, sends_before_close);
   if (close_call) {
     scenario::step st;
     st.k = scenario::step::kind::close;
@@ -149,6 +175,7 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
     st.reason = close_call->reason;
     close_step = add_step(st);
   }
+  add_send_steps(sends_before_close, sends.size());
   // When the end of input reached the implementation: lastword's write
   // that completed its close frame, its FIN, or its reset.
   std::optional<std::uint64_t> end_us = o.fin_us;
@@ -269,7 +296,18 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
   // History: our close() call first (so that an echo of its code is
   // allowed), then lastword's writes and the implementation's frames by
   // time, then the end of the transport, then the consumer's results.
+  // Call ids: 0 for close(), 1.. for recv calls, then the sends.
   std::size_t next_call = 1;
+  const std::size_t first_send_id = calls.size() + 1;
+  auto send_call_event = [&](std::size_t i) {
+    event e;
+    e.k = event::kind::call;
+    e.step = send_step[i];
+    e.call = first_send_id + i;
+    e.what = call_kind::send;
+    h.events.push_back(e);
+  };
+  for (std::size_t i = 0; i < sends_before_close; ++i) send_call_event(i);
   if (close_call) {
     event e;
     e.k = event::kind::call;
@@ -278,6 +316,21 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
     e.what = call_kind::close;
     h.events.push_back(e);
   }
+  for (std::size_t i = sends_before_close; i < sends.size(); ++i) send_call_event(i);
+  // A send reports sent once its message was written: its result goes
+  // right behind the frame that completed the message (in order).
+  std::vector<bool> send_result_done(sends.size(), false);
+  std::size_t written_messages = 0;
+  auto send_result_event = [&](std::size_t i, call_result::kind k) {
+    event e;
+    e.k = event::kind::result;
+    e.step = send_step[i];
+    e.call = first_send_id + i;
+    e.what = call_kind::send;
+    e.result.k = k;
+    h.events.push_back(e);
+    send_result_done[i] = true;
+  };
   std::size_t wi = 0, fi = 0, at = 0;
   while (wi < o.writes.size() || fi < o.frames.size()) {
     const bool take_write = wi < o.writes.size() && (fi >= o.frames.size() || o.writes[wi].us <= o.frames[fi].us);
@@ -298,7 +351,13 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
       e.frame = o.frames[fi].f;
       ++fi;
     }
+    const bool completes = e.k == event::kind::wrote && !wire::is_control(e.frame.op) && e.frame.fin;
     h.events.push_back(std::move(e));
+    if (completes && written_messages < sends.size()) {
+      const std::size_t i = written_messages++;
+      const bool sent = p == profile::events || (sends[i].result && sends[i].result->k == adapter_result::kind::sent);
+      if (sent) send_result_event(i, call_result::kind::sent);
+    }
   }
   if (o.wrote_invalid) {
     event e;
@@ -320,6 +379,16 @@ judged translate(const scenario::scenario& s, profile p, const plan& pl, const o
     e.k = event::kind::output_shutdown;
     e.step = j.s.schedule.size();
     h.events.push_back(e);
+  }
+  // The other sends: sent but never written, or failed.
+  for (std::size_t i = 0; i < sends.size(); ++i) {
+    if (send_result_done[i]) continue;
+    if (p == profile::events) {
+      send_result_event(i, call_result::kind::failed);  // its message never reached the peer
+    } else if (sends[i].result) {
+      send_result_event(i, sends[i].result->k == adapter_result::kind::sent ? call_result::kind::sent
+                                                                            : call_result::kind::failed);
+    }
   }
   for (std::size_t i = 0; i < calls.size(); ++i) {
     event c;
