@@ -70,7 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 // Structure-aware mutation. An input is the options and the peer script
 // (header), then the schedule's choices, about two bytes a step. Besides
 // libFuzzer's own byte mutations, it inserts, deletes, duplicates and swaps
-// whole steps, and mutates the header alone, so that most mutants keep a
+// whole steps, inserts the consumer's sends (with close() in their turn
+// half the time), and mutates the header alone, so that most mutants keep a
 // meaningful script and schedule.
 // Provided by libFuzzer; weak so that the corpus replayer links without it
 // (it never mutates).
@@ -93,7 +94,7 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
   const std::size_t head = schedule_offset(data, size);
   const std::size_t tail = size - head;
   constexpr std::size_t step = 2;
-  switch (rng() % 6) {
+  switch (rng() % 7) {
     case 0:  // insert a random step
       if (size + step <= max_size) {
         const std::size_t at = head + (tail ? (rng() % (tail + 1)) : 0);
@@ -131,6 +132,15 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
         const std::size_t new_head = LLVMFuzzerMutate(data, head, std::max(head, max_size - keep));
         std::memcpy(data + new_head, saved, keep);
         return new_head + keep;
+      }
+      break;
+    case 5:  // insert the consumer's sends (a choice of 15 in from_bytes), often with close() in their turn
+      if (size + 5 <= max_size) {
+        const std::size_t at = head + (tail ? (rng() % (tail + 1)) : 0);
+        std::memmove(data + at + 5, data + at, size - at);
+        data[at] = 15;
+        for (std::size_t i = 1; i < 5; ++i) data[at + i] = static_cast<std::uint8_t>(rng());
+        return size + 5;
       }
       break;
     default:

@@ -98,7 +98,8 @@ TEST_P(ConnectionStatePropsCatch, StatefulPropertyCatchesTheVariant) {
   expect_caught(name.c_str(), [name] { refines_the_model(name); }, 5000);
 }
 
-INSTANTIATE_TEST_SUITE_P(Catalog, ConnectionStatePropsCatch, ::testing::ValuesIn(catalog_variants()), variant_test_name);
+INSTANTIATE_TEST_SUITE_P(Catalog, ConnectionStatePropsCatch, ::testing::ValuesIn(catalog_variants(true)),
+                         variant_test_name);
 
 // Other libraries: what lastword found in them (README) keeps being found.
 INSTANTIATE_TEST_SUITE_P(Libraries, ConnectionStatePropsCatch, ::testing::ValuesIn(other_libraries()),

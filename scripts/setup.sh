@@ -12,8 +12,10 @@ packages=(
   librapidcheck-dev                 # property tests
   libgtest-dev libbenchmark-dev     # unit tests, benchmarks
   python3-yaml unzip                # CI files check, ClusterFuzzLite build test
-  libboost-json1.81-dev             # explore --merge reads shard results
   spin                              # the model's cross-check by SPIN (model/promela)
+  zlib1g-dev libboost-json1.81-dev  # permessage-deflate; adapter lines, reports, explore --merge
+  nodejs npm                        # black-box adapters: node ws, Chromium through puppeteer-core
+  python3-websockets python3-aiohttp chromium   # black-box implementations under test
 )
 
 missing=()
@@ -21,7 +23,18 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# The node adapters' dependencies, pinned by clients/package-lock.json.
+install_clients() {
+  local here
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  if [ ! -d "$here/clients/node_modules/ws1" ] || [ "$here/clients/package-lock.json" -nt "$here/clients/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in clients/" >&2
+    (cd "$here/clients" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_clients
   exit 0
 fi
 
@@ -34,4 +47,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_clients
 echo "setup: done" >&2

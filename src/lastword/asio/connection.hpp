@@ -37,6 +37,9 @@ struct connection_options {
   std::uint64_t max_size = wire::default_max_message_size;
   assembler::options flow;
   std::chrono::milliseconds close_timeout{1000};
+  // permessage-deflate (RFC 7692). For the TCP handshakes: set, to offer
+  // (client) or accept (server) it; they replace it with what was agreed.
+  std::optional<wire::deflate_params> deflate;
 };
 
 // The result of one consumer call. `closed` is ConnectionClosed: it carries
@@ -44,7 +47,8 @@ struct connection_options {
 struct recv_result {
   // refused: close() with a code or reason that may not be sent; nothing
   // was sent and nothing changed.
-  enum class kind { message, closed, timeout, cancelled, busy, refused };
+  // sent: send()'s frame was written; failed: send() wrote nothing.
+  enum class kind { message, closed, timeout, cancelled, busy, refused, sent, failed };
   kind k = kind::closed;
   assembler::message msg;          // kind::message
   protocol::close_status status;   // kind::closed
@@ -79,6 +83,13 @@ class connection {
   // with the status, or kind::cancelled (the handshake goes on); a code or
   // reason that may not be sent is kind::refused at once.
   boost::asio::awaitable<recv_result> close(std::uint16_t code = 1000, std::string reason = {});
+  // Sends one frame of the consumer's message (op: text, binary, or
+  // continuation; fin ends the message) and waits until it was written:
+  // kind::sent, or kind::failed when it could not be (after close(), local
+  // misuse, or the transport failed first). The frame takes its place in
+  // the write order when the call starts, so a close() called later writes
+  // its close frame after it (SPEC S).
+  boost::asio::awaitable<recv_result> send(wire::opcode op, std::string payload, bool fin = true);
   // Local misuse returns an error (protocol::misuse) and sends nothing.
   std::error_code send_text(std::string_view payload, bool fin = true);
   std::error_code send_binary(std::string_view payload, bool fin = true);
@@ -90,6 +101,8 @@ class connection {
   bool finished() const noexcept { return reader_done_; }
   protocol::close_status status() const { return final_status(); }
   Stream& stream() noexcept { return stream_; }
+  // permessage-deflate is in use (negotiated in the upgrade).
+  bool compression() const noexcept { return protocol_.compression(); }
 
  protected:
   // --- seams: what a regression variant may do differently -------------
@@ -111,6 +124,12 @@ class connection {
   virtual std::optional<duration> close_timeout_now();
   // How the connection ended, as recv() and close() report it.
   virtual protocol::close_status final_status() const;
+  // Puts one frame of send() into the write order: an error (misuse, or
+  // closing) if it may not be sent.
+  virtual boost::asio::awaitable<std::error_code> queue_frame(wire::opcode op, std::string payload, bool fin);
+  // Whether close() may return now: the transport ended and whatever was
+  // queued for writing was written (or can no longer be).
+  virtual bool close_finished() const;
 
   // For seams.
   boost::asio::any_io_executor executor() { return stream_.get_executor(); }
@@ -119,6 +138,13 @@ class connection {
   bool reader_done() const noexcept { return reader_done_; }
   protocol::state state_at_read_start() const noexcept { return state_at_read_start_; }
   void notify();
+  // A write is in progress.
+  bool writing() const noexcept { return writing_; }
+  // Every byte queued so far was written, or writing failed.
+  bool writes_done() const noexcept { return written_bytes_ >= queued_bytes_ || write_failed_ || aborted_; }
+  std::error_code queue_frame_now(wire::opcode op, std::string_view payload, bool fin);
+  // Waits until something changes (a write ends, a read arrives, a call ends).
+  boost::asio::awaitable<void> wait_for_change();
 
  private:
   boost::asio::awaitable<void> read_loop(std::string already_received);
@@ -144,6 +170,10 @@ class connection {
   bool writing_ = false;
   bool output_shut_ = false;
   bool close_timer_armed_ = false;
+  bool write_failed_ = false;
+  bool close_called_ = false;
+  std::uint64_t queued_bytes_ = 0;   // handed to the write loop so far
+  std::uint64_t written_bytes_ = 0;  // written to the stream so far
 };
 
 }  // namespace lastword::io

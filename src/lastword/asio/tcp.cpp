@@ -8,6 +8,7 @@
 #include <random>
 
 #include "lastword/asio/impl/connection.hpp"
+#include "lastword/wire/deflate.hpp"
 #include "lastword/wire/handshake.hpp"
 
 namespace lastword::io {
@@ -65,11 +66,8 @@ std::array<std::uint8_t, 16> random_nonce() {
   return n;
 }
 
-net::awaitable<std::unique_ptr<tcp_connection>> client_handshake(tcp::socket socket, std::string host,
-                                                                 std::string target, connection_options opts,
-                                                                 wire::mask_source masks,
-                                                                 std::array<std::uint8_t, 16> nonce) {
-  opts.role = wire::role::client;
+net::awaitable<upgraded> client_upgrade(tcp::socket& socket, std::string host, std::string target,
+                                        std::string extensions, std::array<std::uint8_t, 16> nonce) {
   const std::string key = wire::client_key(nonce);
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, host);
@@ -77,6 +75,7 @@ net::awaitable<std::unique_ptr<tcp_connection>> client_handshake(tcp::socket soc
   req.set(http::field::connection, "Upgrade");
   req.set(http::field::sec_websocket_key, key);
   req.set(http::field::sec_websocket_version, "13");
+  if (!extensions.empty()) req.set(http::field::sec_websocket_extensions, extensions);
   co_await http::async_write(socket, req, net::use_awaitable);
 
   boost::beast::flat_buffer buffer;
@@ -92,8 +91,26 @@ net::awaitable<std::unique_ptr<tcp_connection>> client_handshake(tcp::socket soc
   if (!has_token(res[http::field::connection], "upgrade")) throw handshake_error("no Connection: Upgrade in the response");
   if (res[http::field::sec_websocket_accept] != wire::accept_key(key))
     throw handshake_error("Sec-WebSocket-Accept does not match the key");
+  co_return upgraded{leftover(buffer), std::string(res[http::field::sec_websocket_extensions])};
+}
+
+net::awaitable<std::unique_ptr<tcp_connection>> client_handshake(tcp::socket socket, std::string host,
+                                                                 std::string target, connection_options opts,
+                                                                 wire::mask_source masks,
+                                                                 std::array<std::uint8_t, 16> nonce) {
+  opts.role = wire::role::client;
+  const bool offer = opts.deflate.has_value();
+  auto up = co_await client_upgrade(socket, std::move(host), std::move(target),
+                                    offer ? "permessage-deflate; client_max_window_bits" : "", nonce);
+  // Section 4.1: an extension the client did not offer fails the
+  // connection; so do invalid permessage-deflate parameters (RFC 7692
+  // section 5).
+  bool bad = false;
+  opts.deflate = wire::parse_deflate_response(up.extensions, bad);
+  if (bad || (opts.deflate && !offer) || (!opts.deflate && !up.extensions.empty()))
+    throw handshake_error("the server answered an extension that was not offered: " + up.extensions);
   auto conn = std::make_unique<tcp_connection>(std::move(socket), opts, std::move(masks));
-  conn->start(leftover(buffer));
+  conn->start(std::move(up.leftover));
   co_return conn;
 }
 
@@ -108,8 +125,8 @@ net::awaitable<std::unique_ptr<tcp_connection>> connect(std::string host, std::u
                                       random_masks(), random_nonce());
 }
 
-net::awaitable<std::unique_ptr<tcp_connection>> server_handshake(tcp::socket socket, connection_options opts) {
-  opts.role = wire::role::server;
+net::awaitable<upgraded> server_upgrade(tcp::socket& socket,
+                                        std::function<std::string(std::string_view)> accept_extensions) {
   boost::beast::flat_buffer buffer;
   http::request_parser<http::empty_body> parser;
   parser.header_limit(header_limit);
@@ -142,9 +159,26 @@ net::awaitable<std::unique_ptr<tcp_connection>> server_handshake(tcp::socket soc
   res.set(http::field::upgrade, "websocket");
   res.set(http::field::connection, "Upgrade");
   res.set(http::field::sec_websocket_accept, wire::accept_key(key));
+  const std::string offered(req[http::field::sec_websocket_extensions]);
+  if (accept_extensions) {
+    const std::string accepted = accept_extensions(offered);
+    if (!accepted.empty()) res.set(http::field::sec_websocket_extensions, accepted);
+  }
   co_await http::async_write(socket, res, net::use_awaitable);
+  co_return upgraded{leftover(buffer), offered};
+}
+
+net::awaitable<std::unique_ptr<tcp_connection>> server_handshake(tcp::socket socket, connection_options opts) {
+  opts.role = wire::role::server;
+  const bool accept = opts.deflate.has_value();
+  opts.deflate.reset();
+  auto up = co_await server_upgrade(socket, [&](std::string_view offered) -> std::string {
+    if (!accept) return {};
+    opts.deflate = wire::accept_deflate_offer(offered, false);
+    return opts.deflate ? wire::deflate_header(*opts.deflate) : std::string();
+  });
   auto conn = std::make_unique<tcp_connection>(std::move(socket), opts, wire::mask_source{});
-  conn->start(leftover(buffer));
+  conn->start(std::move(up.leftover));
   co_return conn;
 }
 

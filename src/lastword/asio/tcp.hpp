@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -45,5 +46,23 @@ boost::asio::awaitable<std::unique_ptr<tcp_connection>> connect(std::string host
 // Protocols to a valid upgrade, 400 (426 for another version) otherwise.
 boost::asio::awaitable<std::unique_ptr<tcp_connection>> server_handshake(boost::asio::ip::tcp::socket socket,
                                                                         connection_options opts);
+
+// The opening handshake alone, for a peer that writes its own frames (the
+// black-box peer): the socket is left as it is after the HTTP messages.
+// `leftover` holds the bytes that arrived behind them.
+struct upgraded {
+  std::string leftover;
+  std::string extensions;  // server side: the client's offer; client side: the server's response
+};
+
+// Server side: `accept_extensions` turns the client's Sec-WebSocket-Extensions
+// (possibly empty) into the response header value (empty: none, section 9.1).
+boost::asio::awaitable<upgraded> server_upgrade(boost::asio::ip::tcp::socket& socket,
+                                                std::function<std::string(std::string_view)> accept_extensions);
+
+// Client side: offers `extensions` (empty: none).
+boost::asio::awaitable<upgraded> client_upgrade(boost::asio::ip::tcp::socket& socket, std::string host,
+                                                std::string target, std::string extensions,
+                                                std::array<std::uint8_t, 16> nonce);
 
 }  // namespace lastword::io

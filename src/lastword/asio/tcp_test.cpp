@@ -78,6 +78,50 @@ TEST(Tcp, ServerSendsAndClosesAtOnceClientStillGetsTheMessage) {
   EXPECT_TRUE(server_status->status.normal);
 }
 
+// permessage-deflate negotiated in the upgrade (RFC 7692): the reference
+// compresses what it sends and inflates what it receives, both ways.
+TEST(Tcp, DeflateNegotiatedBothWaysCarriesMessages) {
+  net::io_context ioc;
+  tcp::acceptor acceptor(ioc, {net::ip::address_v4::loopback(), 0});
+  const auto port = acceptor.local_endpoint().port();
+  std::unique_ptr<tcp_connection> server, client;
+  recv_result at_server, first, second, last;
+  auto opts = fast_close();
+  opts.deflate = wire::deflate_params{};
+  net::co_spawn(
+      ioc,
+      [&]() -> net::awaitable<void> {
+        server = co_await server_handshake(co_await acceptor.async_accept(net::use_awaitable), opts);
+        at_server = co_await server->recv();
+        EXPECT_FALSE(server->send_text(std::string(50000, 'b')));
+        EXPECT_FALSE(server->send_text("three"));
+        (void)co_await server->close(1000, "bye");
+      },
+      rethrow);
+  net::co_spawn(
+      ioc,
+      [&]() -> net::awaitable<void> {
+        client = co_await connect("127.0.0.1", port, "/", opts);
+        EXPECT_FALSE(client->send_binary("to the server, to the server"));
+        first = co_await client->recv();
+        second = co_await client->recv();
+        last = co_await client->recv();
+      },
+      rethrow);
+  ioc.run_for(10s);
+  ASSERT_TRUE(client && server);
+  EXPECT_TRUE(client->compression());
+  EXPECT_TRUE(server->compression());
+  ASSERT_EQ(at_server.k, recv_result::kind::message);
+  EXPECT_EQ(at_server.msg, (assembler::message{false, "to the server, to the server"}));
+  ASSERT_EQ(first.k, recv_result::kind::message);
+  EXPECT_EQ(first.msg, (assembler::message{true, std::string(50000, 'b')}));
+  ASSERT_EQ(second.k, recv_result::kind::message);
+  EXPECT_EQ(second.msg, (assembler::message{true, "three"}));
+  ASSERT_EQ(last.k, recv_result::kind::closed);
+  EXPECT_EQ(last.status.code, 1000);
+}
+
 TEST(Tcp, BadUpgradeRequestIsRefused) {
   net::io_context ioc;
   tcp::acceptor acceptor(ioc, {net::ip::address_v4::loopback(), 0});

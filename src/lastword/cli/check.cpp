@@ -39,7 +39,7 @@ constexpr const char* check_usage =
     "  --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer, --assembler-fuzzer,\n"
     "  --differential-fuzzer, --work: as for `lastword detect`\n";
 
-constexpr char invariants[] = "DPCXTKFLW";
+const std::string& invariants = history::letters();
 
 template <class T>
 bool parse_number(const std::string& s, T& v) {

@@ -136,7 +136,7 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string json_rows;
   std::string model_search;  // the model checker's closure: complete, or bounded
   bool as_expected = true;
-  for (const auto& impl : impls::implementations()) {
+  for (const auto& impl : impls::all_implementations()) {
     const std::string name(impl.name);
     const bool expect_found = name != "reference";
     std::vector<cell> cells(layer_count);

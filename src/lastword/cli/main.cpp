@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "lastword/cli/blackbox.hpp"
 #include "lastword/cli/check.hpp"
 #include "lastword/cli/decode.hpp"
 #include "lastword/cli/detect.hpp"
@@ -32,6 +33,9 @@ constexpr const char* usage =
     "      turn a nightly finding into corpus/regressions/NAME.scenario and its regression test\n"
     "  replay SCENARIO [--impl NAME] [--bytes | --differential | --kind KIND] [--quiet]\n"
     "      run a scenario in the simulation: timeline and verdict\n"
+    "  blackbox --client 'COMMAND ... {url} ...' | --server 'COMMAND ... {port} ...' [SCENARIO|DIR ...]\n"
+    "           [--repeat N] [--seed N] [--profile recv|events] [--jobs N] [--json FILE] [--markdown FILE]\n"
+    "      judge a real implementation over TCP through an adapter (clients/README.md)\n"
     "  list\n"
     "      the implementations under test, with their provenance\n"
     "  help\n"
@@ -54,6 +58,7 @@ int main(int argc, char** argv) {
   if (command == "replay") return lastword::cli::run_replay(args, std::cout, std::cerr);
   if (command == "nightly") return lastword::cli::run_nightly(args, std::cout, std::cerr);
   if (command == "adopt") return lastword::cli::run_adopt(args, std::cout, std::cerr);
+  if (command == "blackbox") return lastword::cli::run_blackbox(args, std::cout, std::cerr);
   if (command == "list") return lastword::cli::run_list(args, std::cout, std::cerr);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << usage;

@@ -123,7 +123,7 @@ int replay_refinement(const std::string& file, const std::string& text, const st
 
 std::string known_names() {
   std::string s;
-  for (const auto& i : impls::implementations()) s += (s.empty() ? "" : ", ") + std::string(i.name);
+  for (const auto& i : impls::all_implementations()) s += (s.empty() ? "" : ", ") + std::string(i.name);
   return s;
 }
 
@@ -145,7 +145,7 @@ int run_list(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "usage: lastword list\n";
     return 2;
   }
-  for (const auto& i : impls::implementations()) {
+  for (const auto& i : impls::all_implementations()) {
     out << i.name << "\n    " << i.difference << '\n';
     if (!i.catalog) {
       out << "    " << i.library << ", " << i.versions << "; not applicable: " << describe(i.vocab) << '\n';
@@ -287,8 +287,11 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   const auto violations = history::judge(s, h);
   if (violations.empty()) {
-    if (history::waived().empty())
-      out << "verdict: every invariant holds (D P C X T K F L W) on " << impl << '\n';
+    if (history::waived().empty()) {
+      std::string all;
+      for (const auto& i : history::invariants()) all += (all.empty() ? "" : " ") + std::string(1, i.letter);
+      out << "verdict: every invariant holds (" << all << ") on " << impl << '\n';
+    }
     else
       out << "verdict: every invariant but " << history::waived() << " (waived) holds on " << impl << '\n';
     return 0;

@@ -27,6 +27,8 @@ std::string describe_result(const call_result& r) {
     case call_result::kind::cancelled: return "cancelled";
     case call_result::kind::busy: return "concurrency error (another call is pending)";
     case call_result::kind::refused: return "refused (a close code or reason that may not be sent)";
+    case call_result::kind::sent: return "sent (its frame was written)";
+    case call_result::kind::failed: return "send failed (nothing written)";
   }
   return "?";
 }
@@ -80,6 +82,18 @@ std::string_view kind_name(call_result::kind k) noexcept {
     case call_result::kind::cancelled: return "cancelled";
     case call_result::kind::busy: return "busy";
     case call_result::kind::refused: return "refused";
+    case call_result::kind::sent: return "sent";
+    case call_result::kind::failed: return "failed";
+  }
+  return "?";
+}
+
+std::string_view call_name(call_kind k) noexcept {
+  switch (k) {
+    case call_kind::recv: return "recv";
+    case call_kind::recv_streaming: return "recv-streaming";
+    case call_kind::close: return "close";
+    case call_kind::send: return "send";
   }
   return "?";
 }
@@ -120,7 +134,12 @@ std::string timeline(const scenario::scenario& s, const history& h) {
       case event::kind::read_eof: row(e.step, e.time_ms, "impl", "read EOF"); break;
       case event::kind::read_reset: row(e.step, e.time_ms, "impl", "read a connection reset"); break;
       case event::kind::call: {
-        std::string what = e.what == call_kind::recv ? "recv" : e.what == call_kind::close ? "close" : "recv-streaming";
+        std::string what(call_name(e.what));
+        if (e.what == call_kind::send && e.step < s.schedule.size()) {
+          const scenario::step& p = s.schedule[e.step];
+          static const char* names[] = {"text", "binary", "continuation", "ping", "pong", "close", "raw"};
+          what += std::string(" ") + names[static_cast<int>(p.frame)] + ' ' + quote(p.payload) + (p.fin ? "" : " (more)");
+        }
         if (e.timeout_ms) what += " (timeout " + std::to_string(*e.timeout_ms) + " ms)";
         row(e.step, e.time_ms, "consumer", what + " #" + std::to_string(e.call) + " called");
         break;

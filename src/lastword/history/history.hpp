@@ -21,8 +21,10 @@ namespace lastword::history {
 
 struct call_result {
   // refused: close() with a code or reason that may not be sent (nothing
-  // sent, nothing changed).
-  enum class kind : std::uint8_t { message, fragment, closed, timeout, cancelled, busy, refused };
+  // sent, nothing changed). sent: send()'s frame was written to the
+  // transport. failed: send() failed (called after close(), misuse, or the
+  // transport failed first); it wrote nothing.
+  enum class kind : std::uint8_t { message, fragment, closed, timeout, cancelled, busy, refused, sent, failed };
   kind k = kind::closed;
   bool text = true;       // message, fragment
   bool fin = true;        // fragment
@@ -37,7 +39,9 @@ struct call_result {
 
 std::string_view kind_name(call_result::kind k) noexcept;
 
-enum class call_kind : std::uint8_t { recv, recv_streaming, close };
+enum class call_kind : std::uint8_t { recv, recv_streaming, close, send };
+
+std::string_view call_name(call_kind k) noexcept;
 
 struct event {
   enum class kind : std::uint8_t {

@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "lastword/history/rules/rules.hpp"
 #include "lastword/wire/assert.hpp"
 #include "lastword/wire/close.hpp"
 #include "lastword/wire/codec.hpp"
@@ -220,6 +221,7 @@ class judge_run {
   }
 
   void on_call(const event& e) {
+    if (e.what == call_kind::send) return;  // rules/send.cpp
     call_state c;
     c.what = e.what;
     c.timeout = e.timeout_ms;
@@ -511,6 +513,11 @@ class judge_run {
       flag('W', end, "as a server, did not close TCP after the closing handshake (RFC 6455 section 7.1.1)");
     while (checked_steps_ < h_.steps.size()) check_step(checked_steps_++);
     check_reads();
+    rules::context cx(s_, h_);
+    cx.input_ended = in_.ended();
+    cx.input_end_step = in_.end_step();
+    cx.stalled_at_end = stalled_at_end();
+    rules::check_send(cx, [this](invariant i, std::size_t step, std::string what) { flag(letter(i), step, std::move(what)); });
   }
 
   // F, reading side: after a read that left more than `high` frames
@@ -640,7 +647,7 @@ std::string& waived_set() {
 }  // namespace
 
 bool waive(std::string invariants) {
-  if (invariants.find_first_not_of("DPCXTKFLW") != std::string::npos) return false;
+  if (invariants.find_first_not_of(letters()) != std::string::npos) return false;
   waived_set() = std::move(invariants);
   return true;
 }

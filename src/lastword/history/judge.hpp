@@ -12,12 +12,13 @@
 #include <vector>
 
 #include "lastword/history/history.hpp"
+#include "lastword/history/invariant.hpp"
 #include "lastword/scenario/scenario.hpp"
 
 namespace lastword::history {
 
 struct violation {
-  char invariant = '?';  // D, P, C, X, T, K, F, L or W
+  char invariant = '?';  // a letter of invariants() (invariant.hpp): D P C X T K F L W S
   std::size_t step = 0;  // schedule index; schedule.size() for the end
   std::string what;      // what happened and what was expected
 };

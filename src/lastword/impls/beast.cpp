@@ -137,6 +137,7 @@ class beast_target final : public sim::target {
 
   void close(std::uint16_t code, std::string reason, net::cancellation_slot, done_fn done) override {
     if (closing_) return refuse("a second close() (Beast asserts)");
+    if (sending_) return refuse("close() while a send() is pending (Beast allows one write at a time)");
     if (ended_) return done(*ended_, true);
     closing_ = true;
     close_pending_ = true;
@@ -157,6 +158,28 @@ class beast_target final : public sim::target {
       // Reads that the close ended report its status.
       for (auto& w : waiting_for_close_) w(*ended_, true);
       waiting_for_close_.clear();
+    });
+  }
+
+  // send() is one async_write_some: Beast continues the message that an
+  // earlier write left unfinished, so the scenario's frame kinds must match
+  // that (a misused send is outside what Beast's API can say).
+  void send(scenario::peer_frame::kind frame, std::string payload, bool fin, done_fn done) override {
+    const bool continuation = frame == scenario::peer_frame::kind::continuation;
+    if (sending_) return refuse("a second concurrent send() (Beast allows one write at a time)");
+    if (close_pending_) return refuse("send() while close() is pending (Beast allows one write at a time)");
+    if (continuation != message_open_)
+      return refuse(continuation ? "a continuation send() with no message started"
+                                 : "a new message send() inside an unfinished one");
+    if (!continuation) ws_.text(frame == scenario::peer_frame::kind::text);
+    sending_ = true;
+    message_open_ = !fin;
+    auto data = std::make_shared<std::string>(std::move(payload));
+    ws_.async_write_some(fin, net::buffer(*data), [this, data, done](beast::error_code ec, std::size_t) {
+      sending_ = false;
+      call_result r;
+      r.k = ec ? call_result::kind::failed : call_result::kind::sent;
+      done(std::move(r), true);
     });
   }
 
@@ -270,6 +293,8 @@ class beast_target final : public sim::target {
   websocket::stream<sim::stream> ws_;
   sim::timer close_timer_;
   bool reading_ = false;
+  bool sending_ = false;
+  bool message_open_ = false;  // an unfinished message was sent
   bool closing_ = false;        // close() was called
   bool close_pending_ = false;  // and has not returned
   std::optional<std::uint16_t> our_code_;

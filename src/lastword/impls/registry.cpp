@@ -8,7 +8,7 @@ namespace lastword::impls {
 sim::target_factory variant_factory(std::string_view name);  // variants.cpp
 sim::target_factory beast_factory();                         // beast.cpp
 
-const std::vector<implementation>& implementations() {
+const std::vector<implementation>& all_implementations() {
   static const std::vector<implementation> all{
       {"reference", "lastword", "-", "-", "lastword's own stack: every SPEC invariant by construction", 0},
       {"ws14-closed-before-drain", "python-websockets (asyncio, threading)", "13.0-14.0, fixed in 14.1", "issue 1538",
@@ -31,12 +31,38 @@ const std::vector<implementation>& implementations() {
        "not a variant: Beast's own stream over the simulated transport; recv() is one async_read, close() is "
        "async_close; no per-call timeouts, streaming reads or non-destructive cancellation",
        0, scenario::vocabulary{false, false, false}, false},
+      // Planted send-side variants (SPEC S): lastword's own designs of the
+      // class, not copies of one library's code.
+      {"close-overtakes-compressing-send", "planted (lastword): the S class of SPEC", "-",
+       "SPEC S: a close frame overtakes a message still being compressed",
+       "send() compresses its frame in a later turn before it joins the write order; a close() called meanwhile "
+       "writes the close frame first and the message is never written",
+       'S', {}, true, "the formal model has no send() action"},
+      {"close-overtakes-locked-send", "planted (lastword): the S class of SPEC", "-",
+       "SPEC S: a write lock taken lazily",
+       "while a write is in progress, send() waits for the write lock before its frame joins the write order; "
+       "close() writes without the lock and jumps the queue",
+       'S', {}, true, "the formal model has no send() action"},
+      {"close-returns-before-drain", "planted (lastword): the S class of SPEC", "-",
+       "SPEC S: a write buffer drained after close() returned",
+       "close() returns once reading ended, while frames sent before it still wait in the write buffer",
+       'S', {}, true, "the formal model has no send() action"},
   };
   return all;
 }
 
+const std::vector<implementation>& implementations() {
+  static const std::vector<implementation> expressible = [] {
+    std::vector<implementation> out;
+    for (const auto& i : all_implementations())
+      if (i.beyond_model.empty()) out.push_back(i);
+    return out;
+  }();
+  return expressible;
+}
+
 const implementation* find_implementation(std::string_view name) {
-  for (const auto& i : implementations())
+  for (const auto& i : all_implementations())
     if (i.name == name) return &i;
   return nullptr;
 }

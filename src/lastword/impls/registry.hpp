@@ -27,8 +27,18 @@ struct implementation {
   char expected = 0;            // the invariant its regression scenario violates; 0 for the reference
   scenario::vocabulary vocab{}; // the consumer steps it can express
   bool catalog = true;          // a regression variant (or the reference) rather than another library
+  // Why the formal model (model/) cannot express this implementation's
+  // difference, so that the model-based layers (the model checker, the
+  // refinement fuzzer, the stateful properties) do not run it; empty when
+  // it can.
+  std::string_view beyond_model = {};
 };
 
+// Every implementation: the reference, the catalog, the planted send-side
+// variants, other libraries.
+const std::vector<implementation>& all_implementations();
+// Those the model-based layers can run: all_implementations() without the
+// ones whose difference lies beyond the model (beyond_model non-empty).
 const std::vector<implementation>& implementations();
 const implementation* find_implementation(std::string_view name);
 

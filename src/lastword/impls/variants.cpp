@@ -181,6 +181,50 @@ class closing_drops_data final : public base {
   }
 };
 
+// --- planted send-side variants (SPEC S) ------------------------------------
+// Each is lastword's own design of a bug class that SPEC S names: a close
+// frame that overtakes a message still in an asynchronous step of send().
+
+// close-overtakes-compressing-send: send() compresses its frame in a later
+// scheduler turn and only then puts it into the write order; a close()
+// called meanwhile writes the close frame first, and the message, now
+// after close, is refused and never written.
+class compressing_send final : public base {
+ public:
+  using base::base;
+
+ protected:
+  net::awaitable<std::error_code> queue_frame(wire::opcode op, std::string payload, bool fin) override {
+    co_await net::post(executor(), net::use_awaitable);  // the compression step
+    co_return queue_frame_now(op, payload, fin);
+  }
+};
+
+// close-overtakes-locked-send: send() takes the write lock lazily: while a
+// write is in progress it waits for the lock before its frame joins the
+// write order, but close() writes without the lock, so it jumps the queue.
+class locked_send final : public base {
+ public:
+  using base::base;
+
+ protected:
+  net::awaitable<std::error_code> queue_frame(wire::opcode op, std::string payload, bool fin) override {
+    while (writing()) co_await wait_for_change();
+    co_return queue_frame_now(op, payload, fin);
+  }
+};
+
+// close-returns-before-drain: close() returns as soon as the transport's
+// reading side ended, while frames sent before it still sit in the write
+// buffer (drained one write at a time, and maybe never).
+class returns_before_drain final : public base {
+ public:
+  using base::base;
+
+ protected:
+  bool close_finished() const override { return reader_done(); }
+};
+
 template <class Conn>
 sim::target_factory factory() {
   return [](net::io_context& ioc, const scenario::scenario& s) -> std::unique_ptr<sim::target> {
@@ -199,6 +243,9 @@ sim::target_factory variant_factory(std::string_view name) {
   if (name == "nodews-close-before-message") return factory<close_before_message>();
   if (name == "trio-close-and-fin-together") return factory<close_and_fin_together>();
   if (name == "tungstenite-closing-drops-data") return factory<closing_drops_data>();
+  if (name == "close-overtakes-compressing-send") return factory<compressing_send>();
+  if (name == "close-overtakes-locked-send") return factory<locked_send>();
+  if (name == "close-returns-before-drain") return factory<returns_before_drain>();
   return {};
 }
 

@@ -59,8 +59,45 @@ std::string_view input_end_name(input_end e) noexcept {
 connection::connection(options opts, wire::mask_source masks)
     : opts_(opts),
       masks_(std::move(masks)),
-      decoder_(wire::decoder_options{opts.local_role, opts.max_frame_size, opts.max_message_size}) {
+      decoder_(wire::decoder_options{opts.local_role, opts.max_frame_size, opts.max_message_size,
+                                     opts.deflate.has_value()}) {
   LASTWORD_ASSERT(opts_.local_role == wire::role::server || masks_);
+  if (opts_.deflate) {
+    // RFC 7692 section 7.1.1: each side's no_context_takeover and window
+    // concern the messages that side sends.
+    const bool client = opts_.local_role == wire::role::client;
+    const auto& p = *opts_.deflate;
+    inflater_ = std::make_shared<wire::inflater>(client ? p.server_no_context_takeover : p.client_no_context_takeover,
+                                                 client ? p.server_max_window_bits : p.client_max_window_bits,
+                                                 opts_.max_message_size);
+    deflater_ = std::make_shared<wire::deflater>(client ? p.client_no_context_takeover : p.server_no_context_takeover,
+                                                 client ? p.client_max_window_bits : p.server_max_window_bits);
+  }
+}
+
+wire::error connection::inflate_frame(wire::frame& f) {
+  if (f.op != wire::opcode::continuation) {
+    receiving_compressed_ = f.compressed;
+    receiving_text_ = f.op == wire::opcode::text;
+    receiving_utf8_.reset();
+  }
+  if (!receiving_compressed_) return {};
+  std::string out;
+  switch (inflater_->inflate_part(f.payload, f.fin, out)) {
+    case wire::inflater::status::ok: break;
+    // RFC 7692 names no close code; data that does not inflate breaks the
+    // extension's framing, a protocol error (RFC 6455 section 7.4.1, 1002).
+    case wire::inflater::status::bad_data: return wire::error::bad_compressed_data;
+    // Section 10.4 of RFC 6455: the size limit holds for what we buffer,
+    // the inflated message (1009).
+    case wire::inflater::status::too_big: return wire::error::inflated_too_big;
+  }
+  // RFC 6455 section 8.1, on the inflated text (RFC 7692 section 6).
+  if (receiving_text_ && (!receiving_utf8_.feed(out) || (f.fin && !receiving_utf8_.complete())))
+    return wire::error::invalid_utf8;
+  f.payload = std::move(out);
+  f.compressed = false;
+  return {};
 }
 
 std::error_code connection::receive_data(std::string_view bytes) {
@@ -77,6 +114,14 @@ std::error_code connection::receive_data(std::string_view bytes) {
         LASTWORD_ASSERT(bytes.empty());
         break;
       case wire::frame_decoder::status::frame:
+        if (inflater_ && !wire::is_control(scratch_.op)) {
+          if (const auto e = inflate_frame(scratch_); e != wire::error{}) {
+            protocol_error_ = e;
+            fail(wire::close_code_for(protocol_error_));
+            scratch_ = {};
+            break;
+          }
+        }
         handle_frame(std::move(scratch_));
         scratch_ = {};
         break;
@@ -138,9 +183,27 @@ std::string connection::take_output() {
   return out;
 }
 
-void connection::send_frame(wire::opcode op, bool fin, std::string_view payload) {
+void connection::send_frame(wire::opcode op, bool fin, std::string_view payload, bool compressed) {
   LASTWORD_ASSERT(!output_ended_);
   LASTWORD_ASSERT(!close_sent_);
+  if (compressed) {
+    wire::header_fields h;
+    h.fin = fin;
+    h.rsv1 = true;
+    h.opcode = static_cast<std::uint8_t>(op);
+    h.length = payload.size();
+    std::optional<wire::mask_key> key;
+    if (opts_.local_role == wire::role::client) {
+      key = masks_();
+      h.masked = true;
+      h.key = *key;
+    }
+    wire::encode_header(output_, h);
+    const std::size_t at = output_.size();
+    output_.append(payload);
+    if (key) wire::apply_mask(output_.data() + at, payload.size(), *key, 0);
+    return;
+  }
   if (opts_.local_role == wire::role::client) {
     const wire::mask_key key = masks_();
     wire::encode_frame(output_, op, fin, payload, &key);
@@ -167,7 +230,13 @@ std::error_code connection::send_data(wire::opcode op, std::string_view payload,
   const bool text = continuation ? sending_text_ : op == wire::opcode::text;
   wire::utf8_validator utf8 = continuation ? sending_utf8_ : wire::utf8_validator{};
   if (text && (!utf8.feed(payload) || (fin && !utf8.complete()))) return misuse::invalid_utf8;
-  send_frame(op, fin, payload);
+  if (deflater_ && !continuation && fin) {
+    // RFC 7692 section 6: a whole message, compressed, RSV1 on its frame.
+    // Fragmented messages are sent uncompressed (section 6 allows it).
+    send_frame(op, fin, deflater_->compress(payload), true);
+  } else {
+    send_frame(op, fin, payload);
+  }
   sending_message_ = !fin;
   if (!continuation) sending_text_ = text;
   sending_utf8_ = utf8;

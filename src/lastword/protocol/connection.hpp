@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,7 @@
 
 #include "lastword/wire/close.hpp"
 #include "lastword/wire/codec.hpp"
+#include "lastword/wire/deflate.hpp"
 #include "lastword/wire/frame.hpp"
 #include "lastword/wire/mask.hpp"
 #include "lastword/wire/utf8.hpp"
@@ -71,6 +73,10 @@ struct options {
   wire::role local_role = wire::role::client;
   std::uint64_t max_frame_size = wire::default_max_message_size;
   std::uint64_t max_message_size = wire::default_max_message_size;
+  // permessage-deflate as negotiated (RFC 7692): received messages with RSV1
+  // are inflated (their events carry the inflated payload), and whole
+  // messages sent with send_text/send_binary(fin) are compressed.
+  std::optional<wire::deflate_params> deflate;
 };
 
 // How the connection ended, as ConnectionClosed reports it (SPEC C).
@@ -146,10 +152,13 @@ class connection {
     return decoder_.at_frame_boundary() && !decoder_.in_message();
   }
   wire::role local_role() const noexcept { return opts_.local_role; }
+  // permessage-deflate is in use.
+  bool compression() const noexcept { return inflater_ != nullptr; }
 
  private:
   void handle_frame(wire::frame&& f);
-  void send_frame(wire::opcode op, bool fin, std::string_view payload);
+  wire::error inflate_frame(wire::frame& f);
+  void send_frame(wire::opcode op, bool fin, std::string_view payload, bool compressed = false);
   void send_close_frame(std::uint16_t code, std::string_view reason);
   void end_input(input_end why);
   void end_output() noexcept { output_ended_ = true; }
@@ -172,6 +181,14 @@ class connection {
   std::error_code protocol_error_;
   std::uint64_t discarded_ = 0;
   std::uint64_t received_ = 0;
+
+  // permessage-deflate: shared so that a connection stays copyable (a copy
+  // shares the compression context; copies are for snapshots only).
+  std::shared_ptr<wire::inflater> inflater_;
+  std::shared_ptr<wire::deflater> deflater_;
+  bool receiving_compressed_ = false;
+  bool receiving_text_ = false;
+  wire::utf8_validator receiving_utf8_;
 
   // Outgoing fragmented message (section 5.4), to refuse misuse.
   bool sending_message_ = false;

@@ -98,6 +98,7 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
 
   // The schedule.
   if (schedule_offset) *schedule_offset = std::min(c.position(), bytes.size());
+  unsigned sends = 0;
   while (!c.done() && s.schedule.size() < max_generated_steps) {
     step p;
     switch (c.pick(16)) {
@@ -118,7 +119,33 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
       case 12: p.k = step::kind::close; p.code = c.flip() ? 1000 : 4000; break;
       case 13: p.k = step::kind::advance; p.n = 10 + 50 * c.pick(4); break;
       case 14: p.k = c.flip() ? step::kind::stall_writes : step::kind::release_writes; break;
-      default: p.k = step::kind::recv; break;
+      default: {
+        // The consumer's own messages: one to three send() calls in one
+        // turn (whole messages, or the frames of one fragmented message),
+        // often with close() in that same turn, so that close() meets
+        // sends still in flight.
+        const unsigned n = 1 + c.pick(3);
+        const bool fragmented = n > 1 && c.flip();
+        const bool text = !c.flip();
+        for (unsigned k = 0; k < n && s.schedule.size() + 1 < max_generated_steps; ++k) {
+          step q;
+          q.k = step::kind::send;
+          q.frame = fragmented && k > 0 ? peer_frame::kind::continuation
+                                        : (text ? peer_frame::kind::text : peer_frame::kind::binary);
+          q.fin = !fragmented || k + 1 == n;
+          q.payload = (c.pick(8) == 7 ? std::string(70000, 'S') : std::string("s")) + std::to_string(sends++);
+          q.same_turn_as_next = true;
+          s.schedule.push_back(q);
+        }
+        if (c.flip()) {
+          p.k = step::kind::close;
+          p.code = 1000;
+        } else {
+          s.schedule.back().same_turn_as_next = false;
+          continue;
+        }
+        break;
+      }
     }
     s.schedule.push_back(p);
     if (c.pick(5) == 0 && !s.schedule.empty()) s.schedule.back().same_turn_as_next = true;

@@ -230,6 +230,16 @@ std::optional<line_error> parse_step(statement& st, scenario& s) {
   } else if (*w == "advance") {
     p.k = K::advance;
     if (auto e = num(max_ms, "milliseconds")) return e;
+  } else if (*w == "send") {
+    p.k = K::send;
+    const std::size_t kcol = st.column();
+    if (st.accept("text")) p.frame = peer_frame::kind::text;
+    else if (st.accept("binary")) p.frame = peer_frame::kind::binary;
+    else if (st.accept("continuation")) p.frame = peer_frame::kind::continuation;
+    else return line_error{kcol, "send needs text, binary or continuation"};
+    if (!st.next_is_payload()) return line_error{st.column(), "expected a payload (\"text\" or hex:...)"};
+    p.payload = st.take_payload();
+    if (st.accept("more")) p.fin = false;
   } else if (*w == "stall-writes") {
     p.k = K::stall_writes;
   } else if (*w == "release-writes") {
@@ -252,6 +262,12 @@ std::optional<line_error> parse_header(statement& st, scenario& s, const std::st
     const std::size_t col = st.column();
     const auto name = st.word();
     if (!name) return line_error{col, "expected an option name"};
+    if (*name == "deflate") {
+      s.opts.deflate = true;
+      if (st.accept("no-context-takeover")) s.opts.deflate_no_context_takeover = true;
+      if (!st.done()) return line_error{st.column(), "option deflate takes only 'no-context-takeover'"};
+      return std::nullopt;
+    }
     std::uint64_t* target = nullptr;
     std::uint64_t high = s.opts.high, low = s.opts.low;
     if (*name == "high") target = &high;
@@ -323,6 +339,7 @@ std::string_view step_name(step::kind k) noexcept {
     case step::kind::advance: return "advance";
     case step::kind::stall_writes: return "stall-writes";
     case step::kind::release_writes: return "release-writes";
+    case step::kind::send: return "send";
   }
   return "?";
 }
@@ -385,6 +402,7 @@ std::string print(const scenario& s) {
   if (s.opts.max_size != defaults.max_size) out += "option max-size " + std::to_string(s.opts.max_size) + "\n";
   if (s.opts.close_timeout_ms != defaults.close_timeout_ms)
     out += "option close-timeout " + std::to_string(s.opts.close_timeout_ms) + "\n";
+  if (s.opts.deflate) out += s.opts.deflate_no_context_takeover ? "option deflate no-context-takeover\n" : "option deflate\n";
   for (const auto& f : s.peer) {
     out += "peer ";
     out += frame_kind_name(f.k);
@@ -420,6 +438,13 @@ std::string print(const scenario& s) {
         }
         break;
       case step::kind::advance: out += "advance " + std::to_string(p.n); break;
+      case step::kind::send:
+        out += "send ";
+        out += frame_kind_name(p.frame);
+        out += ' ';
+        print_payload(out, p.payload);
+        if (!p.fin) out += " more";
+        break;
       default: out += step_name(p.k); break;
     }
     out += p.same_turn_as_next ? "; " : "\n";

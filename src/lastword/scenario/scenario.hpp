@@ -13,6 +13,10 @@
 //   option low N                ... resume at N or fewer (N <= high)
 //   option max-size N           message and frame size limit, bytes
 //   option close-timeout MS     virtual milliseconds
+//   option deflate [no-context-takeover]   permessage-deflate (RFC 7692)
+//                               is negotiated; the peer compresses its data
+//                               messages. The frames above are the messages
+//                               before compression.
 //
 //   peer text PAYLOAD [more]    a frame the peer sends; `more`: FIN clear
 //   peer binary PAYLOAD [more]
@@ -27,6 +31,10 @@
 //   recv-streaming              ... recv_streaming(), to the end of a message
 //   cancel                      cancels the newest pending recv or recv-streaming
 //   close [CODE [REASON]]       the consumer calls close() (default 1000)
+//   send text|binary PAYLOAD [more]   the consumer calls send(): one frame
+//   send continuation PAYLOAD [more]  of its own message; `more`: FIN clear,
+//                               the message goes on with `send continuation`.
+//                               A send completes when its frame was written.
 //   advance MS                  virtual time passes
 //   stall-writes | release-writes
 //
@@ -60,12 +68,18 @@ struct step {
   enum class kind : std::uint8_t {
     read_bytes, read_frames, read_all, eof, reset,
     recv, recv_streaming, cancel, close, advance, stall_writes, release_writes,
+    send,
   };
   kind k = kind::recv;
   std::uint64_t n = 0;                    // read sizes, advance milliseconds
   std::optional<std::uint64_t> timeout;   // recv timeout, milliseconds
   std::uint16_t code = 1000;              // close
   std::string reason;                     // close
+  // send: the frame kind (text, binary or continuation), its payload and
+  // whether it ends the message.
+  peer_frame::kind frame = peer_frame::kind::text;
+  std::string payload;
+  bool fin = true;
   bool same_turn_as_next = false;         // joined to the next step by ';'
 
   friend bool operator==(const step&, const step&) = default;
@@ -76,6 +90,8 @@ struct options {
   std::size_t low = 4;
   std::uint64_t max_size = 1u << 20;
   std::uint64_t close_timeout_ms = 1000;
+  bool deflate = false;
+  bool deflate_no_context_takeover = false;
 
   friend bool operator==(const options&, const options&) = default;
 };

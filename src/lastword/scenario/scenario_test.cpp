@@ -71,6 +71,29 @@ TEST(Scenario, PrintThenParseReturnsTheSameScenario) {
   EXPECT_EQ(print(parsed(text)), text);
 }
 
+TEST(Scenario, SendStepsParsePrintAndRoundTrip) {
+  const scenario s = parsed("send text \"abc\"\nsend binary hex:00ff more; send continuation \"z\"; close\n");
+  ASSERT_EQ(s.schedule.size(), 4u);
+  EXPECT_EQ(s.schedule[0].k, step::kind::send);
+  EXPECT_EQ(s.schedule[0].frame, peer_frame::kind::text);
+  EXPECT_EQ(s.schedule[0].payload, "abc");
+  EXPECT_TRUE(s.schedule[0].fin);
+  EXPECT_EQ(s.schedule[1].frame, peer_frame::kind::binary);
+  EXPECT_EQ(s.schedule[1].payload, std::string("\x00\xff", 2));
+  EXPECT_FALSE(s.schedule[1].fin);
+  EXPECT_TRUE(s.schedule[1].same_turn_as_next);
+  EXPECT_EQ(s.schedule[2].frame, peer_frame::kind::continuation);
+  const std::string text = print(s);
+  EXPECT_EQ(text, "role client\nsend text \"abc\"\nsend binary hex:00ff more; send continuation \"z\"; close 1000\n");
+  EXPECT_EQ(parsed(text), s);
+}
+
+TEST(Scenario, BadSendStepsGiveAClearError) {
+  EXPECT_EQ(error_of("send ping \"a\"\n").to_string(), "line 1, column 6: send needs text, binary or continuation");
+  EXPECT_EQ(error_of("send text\n").message, "expected a payload (\"text\" or hex:...)");
+  EXPECT_EQ(error_of("send text \"a\" later\n").message, "unexpected text after 'send'");
+}
+
 TEST(Scenario, PeerBytesMaskForAServer) {
   scenario s = parsed("role server\npeer text \"Hello\"\npeer close\n");
   const peer_bytes b = encode_peer(s);

@@ -40,6 +40,8 @@ history::call_result to_call_result(const io::recv_result& in) {
     case io::recv_result::kind::cancelled: r.k = history::call_result::kind::cancelled; return r;
     case io::recv_result::kind::busy: r.k = history::call_result::kind::busy; return r;
     case io::recv_result::kind::refused: r.k = history::call_result::kind::refused; return r;
+    case io::recv_result::kind::sent: r.k = history::call_result::kind::sent; return r;
+    case io::recv_result::kind::failed: r.k = history::call_result::kind::failed; return r;
   }
   return r;
 }

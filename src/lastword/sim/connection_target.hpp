@@ -67,6 +67,17 @@ class connection_target final : public target {
                           }));
   }
 
+  void send(scenario::peer_frame::kind frame, std::string payload, bool fin, done_fn done) override {
+    const wire::opcode op = frame == scenario::peer_frame::kind::text     ? wire::opcode::text
+                            : frame == scenario::peer_frame::kind::binary ? wire::opcode::binary
+                                                                          : wire::opcode::continuation;
+    boost::asio::co_spawn(conn_.stream().get_executor(), conn_.send(op, std::move(payload), fin),
+                          [done](std::exception_ptr e, io::recv_result r) {
+                            io::detail::rethrow(e);
+                            done(to_call_result(r), true);
+                          });
+  }
+
   void abort() override { conn_.abort(); }
 
  private:

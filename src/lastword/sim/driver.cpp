@@ -165,6 +165,9 @@ class driver {
       case history::call_kind::close:
         target_->close(p.code, p.reason, c.signal->slot(), done_for(c.id));
         break;
+      case history::call_kind::send:
+        target_->send(p.frame, p.payload, p.fin, done_for(c.id));
+        break;
     }
   }
 
@@ -190,9 +193,10 @@ class driver {
       case step::kind::recv: start_call(history::call_kind::recv, p); break;
       case step::kind::recv_streaming: start_call(history::call_kind::recv_streaming, p); break;
       case step::kind::close: start_call(history::call_kind::close, p); break;
+      case step::kind::send: start_call(history::call_kind::send, p); break;
       case step::kind::cancel:
         for (auto it = calls_.rbegin(); it != calls_.rend(); ++it)
-          if (it->pending && it->what != history::call_kind::close) {
+          if (it->pending && (it->what == history::call_kind::recv || it->what == history::call_kind::recv_streaming)) {
             it->signal->emit(net::cancellation_type::terminal);
             break;
           }

@@ -31,6 +31,10 @@ class target {
   virtual void recv(std::optional<std::uint64_t> timeout_ms, boost::asio::cancellation_slot slot, done_fn done) = 0;
   virtual void recv_streaming(boost::asio::cancellation_slot slot, done_fn done) = 0;
   virtual void close(std::uint16_t code, std::string reason, boost::asio::cancellation_slot slot, done_fn done) = 0;
+  // send(): one frame of the consumer's own message (`frame` is text,
+  // binary or continuation; fin ends the message). `done` reports sent
+  // once the frame was written to the transport, or failed.
+  virtual void send(scenario::peer_frame::kind frame, std::string payload, bool fin, done_fn done) = 0;
   // Ends everything (the driver's teardown).
   virtual void abort() = 0;
   // Non-empty when the run asked for something the implementation cannot

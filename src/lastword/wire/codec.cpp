@@ -28,11 +28,15 @@ frame_decoder::status frame_decoder::fail(wire::error e) noexcept {
 wire::error frame_decoder::check_first_byte() const noexcept {
   const unsigned char b = header_[0];
   // Section 5.2: RSV1-3 MUST be 0 unless an extension defines them.
-  if (b & 0x70) return wire::error::reserved_bits_set;
+  // permessage-deflate defines RSV1 (RFC 7692 section 6).
+  if (b & (options_.compression ? 0x30 : 0x70)) return wire::error::reserved_bits_set;
   const std::uint8_t code = b & 0x0F;
   // Section 5.2: reserved opcodes fail the connection.
   if (!is_known_opcode(code)) return wire::error::unknown_opcode;
   const auto op = static_cast<opcode>(code);
+  // RFC 7692 section 6.1: RSV1 is set on the first frame of a message only;
+  // on a control or continuation frame it fails the connection.
+  if ((b & 0x40) && (is_control(op) || op == opcode::continuation)) return wire::error::reserved_bits_set;
   const bool fin = (b & 0x80) != 0;
   // Section 5.5: control frames MUST NOT be fragmented.
   if (is_control(op) && !fin) return wire::error::control_frame_fragmented;
@@ -88,6 +92,7 @@ wire::error frame_decoder::check_header() noexcept {
   }
   if (op_ == opcode::text || op_ == opcode::binary) {
     message_op_ = op_;
+    message_compressed_ = (header_[0] & 0x40) != 0;
     message_size_ = 0;
     utf8_.reset();
   }
@@ -97,6 +102,7 @@ wire::error frame_decoder::check_header() noexcept {
 wire::error frame_decoder::finish_frame(frame& out) {
   out.op = op_;
   out.fin = fin_;
+  out.compressed = (header_[0] & 0x40) != 0;
   stage_ = stage::header;
   have_ = 0;
   need_ = 2;
@@ -113,7 +119,7 @@ wire::error frame_decoder::finish_frame(frame& out) {
   }
   in_message_ = false;
   // Section 8.1: a text message ending inside a code point is invalid.
-  if (message_op_ == opcode::text && !utf8_.complete()) return wire::error::invalid_utf8;
+  if (message_op_ == opcode::text && !message_compressed_ && !utf8_.complete()) return wire::error::invalid_utf8;
   return wire::error{};
 }
 
@@ -148,7 +154,7 @@ frame_decoder::status frame_decoder::decode(std::string_view& in, frame& out) {
     // allocate up to the size limit.
     out.payload.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(length_, 4 * payload_chunk)));
   }
-  const bool text = !is_control(op_) && message_op_ == opcode::text;
+  const bool text = !is_control(op_) && message_op_ == opcode::text && !message_compressed_;
   while (read_ < length_) {
     if (in.empty()) return status::need_more;
     const auto n = static_cast<std::size_t>(

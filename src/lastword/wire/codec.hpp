@@ -36,6 +36,11 @@ struct decoder_options {
   role local_role = role::client;
   std::uint64_t max_frame_size = default_max_message_size;
   std::uint64_t max_message_size = default_max_message_size;
+  // permessage-deflate was negotiated (RFC 7692): RSV1 marks the first frame
+  // of a compressed message. The size limits then apply to the compressed
+  // bytes here, and to the inflated size in the inflater; UTF-8 of a
+  // compressed text message is checked after inflating.
+  bool compression = false;
 };
 
 class frame_decoder {
@@ -89,6 +94,7 @@ class frame_decoder {
 
   // Message in progress (section 5.4).
   bool in_message_ = false;
+  bool message_compressed_ = false;
   opcode message_op_ = opcode::text;
   std::uint64_t message_size_ = 0;
   utf8_validator utf8_;

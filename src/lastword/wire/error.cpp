@@ -14,6 +14,7 @@ condition condition_of(error e) noexcept {
       return condition::invalid_payload;
     case error::frame_too_big:
     case error::message_too_big:
+    case error::inflated_too_big:
       return condition::too_big;
     default:
       return condition::protocol_violation;
@@ -41,6 +42,8 @@ class error_category_impl final : public std::error_category {
       case error::invalid_utf8: return "text message is not valid UTF-8";
       case error::frame_too_big: return "frame over the size limit";
       case error::message_too_big: return "message over the size limit";
+      case error::bad_compressed_data: return "compressed message does not inflate";
+      case error::inflated_too_big: return "message inflates over the size limit";
     }
     return "unknown wire error";
   }
@@ -108,6 +111,8 @@ std::string_view error_name(error e) noexcept {
     case error::invalid_utf8: return "invalid_utf8";
     case error::frame_too_big: return "frame_too_big";
     case error::message_too_big: return "message_too_big";
+    case error::bad_compressed_data: return "bad_compressed_data";
+    case error::inflated_too_big: return "inflated_too_big";
   }
   return "unknown";
 }

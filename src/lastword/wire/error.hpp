@@ -39,6 +39,9 @@ enum class error {
   // Local limits (section 10.4): close code 1009.
   frame_too_big,               // frame payload over the frame size limit
   message_too_big,             // message payload over the message size limit
+  // RFC 7692 (permessage-deflate, when negotiated).
+  bad_compressed_data,         // a compressed message does not inflate
+  inflated_too_big,            // a message inflates past the message size limit
 };
 
 enum class condition {

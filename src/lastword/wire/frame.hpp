@@ -31,6 +31,9 @@ struct frame {
   opcode op = opcode::text;
   bool fin = true;
   std::string payload;
+  // RSV1 under permessage-deflate (RFC 7692 section 6): the first frame of
+  // a compressed message; the payload is then compressed bytes.
+  bool compressed = false;
 
   friend bool operator==(const frame&, const frame&) = default;
 };

@@ -41,7 +41,7 @@ template <class Stream, class Timer>
 connection<Stream, Timer>::connection(Stream stream, connection_options opts, wire::mask_source masks)
     : stream_(std::move(stream)),
       opts_(opts),
-      protocol_(protocol::options{opts.role, opts.max_size, opts.max_size}, std::move(masks)),
+      protocol_(protocol::options{opts.role, opts.max_size, opts.max_size, opts.deflate}, std::move(masks)),
       assembler_(opts.flow),
       wake_(stream_.get_executor()),
       reader_wake_(stream_.get_executor()),
@@ -95,7 +95,9 @@ net::awaitable<void> connection<Stream, Timer>::read_loop(std::string already_re
   process_events();
   on_transport_end();
   reader_done_ = true;
-  close_timer_.cancel();
+  // The close timeout also bounds writing what is still queued (S: close()
+  // waits for it).
+  if (writes_done()) close_timer_.cancel();
   flush();
   notify();
 }
@@ -122,7 +124,11 @@ void connection<Stream, Timer>::process_events() {
 
 template <class Stream, class Timer>
 void connection<Stream, Timer>::flush() {
-  out_pending_ += protocol_.take_output();
+  {
+    const std::string out = protocol_.take_output();
+    queued_bytes_ += out.size();
+    out_pending_ += out;
+  }
   const bool shutdown_due = protocol_.output_ended() && !output_shut_;
   if (writing_ || aborted_ || (out_pending_.empty() && !shutdown_due)) return;
   writing_ = true;
@@ -135,12 +141,18 @@ net::awaitable<void> connection<Stream, Timer>::write_loop() {
     std::string chunk = std::move(out_pending_);
     out_pending_.clear();
     auto [ec, n] = co_await net::async_write(stream_, net::buffer(chunk), net::as_tuple(net::use_awaitable));
+    written_bytes_ += n;  // also what went out before an error
     if (ec) {
       out_pending_.clear();
+      write_failed_ = true;
       break;
     }
   }
   writing_ = false;
+  if (aborted_) write_failed_ = true;
+  // S: sends and close() wait for their bytes.
+  notify();
+  if (reader_done_ && writes_done()) close_timer_.cancel();
   // Section 7.1.1: after the last frame, close our side of TCP.
   if (protocol_.output_ended() && !output_shut_ && !aborted_) {
     output_shut_ = true;
@@ -150,13 +162,16 @@ net::awaitable<void> connection<Stream, Timer>::write_loop() {
 
 template <class Stream, class Timer>
 void connection<Stream, Timer>::maybe_arm_close_timer() {
-  if (close_timer_armed_ || reader_done_ || !protocol_.close_expected()) return;
+  if (close_timer_armed_) return;
+  // Reading ended: only a close() still waiting for our writes needs the
+  // timeout (S: it waits for them; L: not forever).
+  if (reader_done_ ? !close_called_ || writes_done() : !protocol_.close_expected()) return;
   const auto timeout = close_timeout_now();
   if (!timeout) return;
   close_timer_armed_ = true;
   close_timer_.expires_after(*timeout);
   close_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec && !reader_done_) abort();
+    if (!ec && (!reader_done_ || !writes_done())) abort();
   });
 }
 
@@ -238,6 +253,33 @@ protocol::close_status connection<Stream, Timer>::final_status() const {
   return protocol_.status();
 }
 
+template <class Stream, class Timer>
+net::awaitable<std::error_code> connection<Stream, Timer>::queue_frame(wire::opcode op, std::string payload, bool fin) {
+  co_return queue_frame_now(op, payload, fin);
+}
+
+template <class Stream, class Timer>
+net::awaitable<void> connection<Stream, Timer>::wait_for_change() {
+  co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
+}
+
+template <class Stream, class Timer>
+bool connection<Stream, Timer>::close_finished() const {
+  return reader_done_ && writes_done();
+}
+
+template <class Stream, class Timer>
+std::error_code connection<Stream, Timer>::queue_frame_now(wire::opcode op, std::string_view payload, bool fin) {
+  std::error_code ec;
+  switch (op) {
+    case wire::opcode::text: ec = protocol_.send_text(payload, fin); break;
+    case wire::opcode::binary: ec = protocol_.send_binary(payload, fin); break;
+    default: ec = protocol_.send_continuation(payload, fin); break;
+  }
+  if (!ec) flush();
+  return ec;
+}
+
 // --- consumer calls ----------------------------------------------------------
 
 template <class Stream, class Timer>
@@ -314,16 +356,31 @@ net::awaitable<recv_result> connection<Stream, Timer>::close(std::uint16_t code,
   if (const std::error_code ec = protocol_.send_close(code, reason);
       ec == protocol::misuse::invalid_close_code || ec == protocol::misuse::invalid_close_reason)
     co_return recv_result{recv_result::kind::refused, {}, {}};
+  close_called_ = true;
   flush();
   maybe_arm_close_timer();
   co_await net::this_coro::throw_if_cancelled(false);
   const auto cs = co_await net::this_coro::cancellation_state;
-  // L: the close timer bounds this wait (abort() ends the reader).
-  while (!reader_done_) {
+  // L: the close timer bounds this wait (abort() ends the reader and the
+  // writes). S: close() returns only once what was sent before it was
+  // written, or can no longer be.
+  while (!close_finished()) {
     if (cs.cancelled() != net::cancellation_type::none) co_return recv_result{recv_result::kind::cancelled, {}, {}};
     co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
   }
   co_return recv_result{recv_result::kind::closed, {}, final_status()};
+}
+
+template <class Stream, class Timer>
+net::awaitable<recv_result> connection<Stream, Timer>::send(wire::opcode op, std::string payload, bool fin) {
+  // S: a send after close() (or misuse) fails and writes nothing.
+  if (aborted_ || co_await queue_frame(op, std::move(payload), fin)) co_return recv_result{recv_result::kind::failed, {}, {}};
+  const std::uint64_t mark = queued_bytes_;
+  // A write in progress when the transport is dropped still completes
+  // (written or not): its result tells.
+  while (written_bytes_ < mark && !write_failed_ && (writing_ || !aborted_))
+    co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
+  co_return recv_result{written_bytes_ >= mark ? recv_result::kind::sent : recv_result::kind::failed, {}, {}};
 }
 
 template <class Stream, class Timer>

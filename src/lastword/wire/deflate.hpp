@@ -1,0 +1,83 @@
+// lastword/wire/deflate.hpp: permessage-deflate (RFC 7692) on zlib.
+//
+// The extension's negotiation (section 5: parameters of the
+// Sec-WebSocket-Extensions offer and response) and its per-message
+// transform (section 7.2): a message is compressed with raw DEFLATE, the
+// final 4 octets 00 00 ff ff of a sync flush are removed, and the receiver
+// appends them again before inflating. The inflated size is bounded by the
+// message size limit, so that a small compressed message cannot make the
+// receiver allocate without bound (a decompression bomb).
+//
+// Thread rule: a deflater or inflater belongs to one direction of one
+// connection (it carries the LZ77 window between messages); not shared.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lastword::wire {
+
+struct deflate_params {
+  bool server_no_context_takeover = false;
+  bool client_no_context_takeover = false;
+  int server_max_window_bits = 15;  // 8..15
+  int client_max_window_bits = 15;
+  friend bool operator==(const deflate_params&, const deflate_params&) = default;
+};
+
+// Section 5: a server's answer to a client's Sec-WebSocket-Extensions
+// header. Picks the first permessage-deflate offer whose parameters are
+// valid; `no_context_takeover` asks for server_no_context_takeover and
+// client_no_context_takeover both. nullopt: no acceptable offer (the
+// server then does not use the extension, section 5).
+std::optional<deflate_params> accept_deflate_offer(std::string_view offers, bool no_context_takeover);
+// The extension header value that states `p` (for the response or offer).
+std::string deflate_header(const deflate_params& p);
+// Section 5: a client reads the server's response. nullopt when it does
+// not name permessage-deflate; `bad` when it does with invalid parameters
+// (the client must then fail the connection).
+std::optional<deflate_params> parse_deflate_response(std::string_view response, bool& bad);
+
+class deflater {
+ public:
+  // window_bits: 8..15 (zlib cannot write 8 and uses 9, which an inflater
+  // with 8 still reads as RFC 7692 section 7.1.2.1 allows).
+  deflater(bool no_context_takeover, int window_bits);
+  ~deflater();
+  deflater(const deflater&) = delete;
+  deflater& operator=(const deflater&) = delete;
+  // Section 7.2.1: the compressed payload of one message.
+  std::string compress(std::string_view message);
+
+ private:
+  struct state;
+  std::unique_ptr<state> s_;
+  bool no_context_takeover_;
+};
+
+class inflater {
+ public:
+  enum class status { ok, bad_data, too_big };
+  inflater(bool no_context_takeover, int window_bits, std::uint64_t max_size);
+  ~inflater();
+  inflater(const inflater&) = delete;
+  inflater& operator=(const inflater&) = delete;
+  // Section 7.2.2: inflates one message's payload into `out`. too_big as
+  // soon as the output would pass max_size (stops inflating there).
+  status inflate(std::string_view payload, std::string& out) { return inflate_part(payload, true, out); }
+  // The same, one frame's payload at a time; `last`: the message's final
+  // frame. max_size bounds the whole message.
+  status inflate_part(std::string_view payload, bool last, std::string& out);
+
+ private:
+  struct state;
+  std::unique_ptr<state> s_;
+  bool no_context_takeover_;
+  std::uint64_t max_size_;
+  std::uint64_t message_size_ = 0;
+};
+
+}  // namespace lastword::wire
