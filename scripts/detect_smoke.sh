@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# ctest smoke run of `lastword detect`: it must run every layer, print the
-# table, and raise no alarm on the reference (a small run count may miss a
-# variant; that is a figure, not a failure here). RUNS executions per layer
-# with seed 1: the same binaries give the same table every time.
+# ctest run of `lastword detect` with a run count: every layer runs RUNS
+# executions per implementation with seed 1, so the same binaries give the
+# same table every time (times aside). It must print a row per
+# implementation, the reference clean in every layer, and every variant
+# found by every applicable layer (exit 0): RUNS is chosen above the most
+# any layer needs (README, "The test command is deterministic").
 # usage: detect_smoke.sh LASTWORD WORK_DIR RUNS [detect options naming the binaries]
 set -uo pipefail
 lastword=$1 work=$2 runs=$3
@@ -11,8 +13,8 @@ out=$("$lastword" detect --runs "$runs" --seeds 1 "$@" --work "$work")
 status=$?
 echo "$out"
 reproduce="reproduce: $lastword detect --runs $runs --seeds 1 $* --work $work"
-if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
-  echo "detect exited $status"
+if [ "$status" -ne 0 ]; then
+  echo "detect exited $status (0: every variant found, the reference clean)"
   echo "$reproduce"
   exit 1
 fi
