@@ -122,7 +122,7 @@ bool draw_plots(const run_result& r, const fs::path& dir, std::vector<std::pair<
   std::error_code ec;
   fs::create_directories(dir, ec);
   std::ostringstream gp;
-  gp << "set terminal svg size 760,340 fixed noenhanced font 'Helvetica,11' background rgb 'white'\n"
+  gp << "set terminal svg size 700,320 fixed noenhanced font 'Helvetica,11' background rgb 'white'\n"
      << "set grid\nset key outside right top\nset datafile separator whitespace\n";
   std::string cov_plot, eps_plot;
   for (const auto& t : r.targets) {
@@ -135,18 +135,23 @@ bool draw_plots(const run_result& r, const fs::path& dir, std::vector<std::pair<
         << s.exec_per_second << '\n';
     cov_plot += (cov_plot.empty() ? "" : ", ") + std::string("'") + file + "' using 1:3 with steps lw 2 title '" +
                 t.name + "'";
-    eps_plot += (eps_plot.empty() ? "" : ", ") + std::string("'") + file + "' using 1:6 with linespoints lw 2 pt 7 ps 0.5 title '" +
-                t.name + "'";
+    // A log scale cannot show 0 exec/s (a target that failed at once):
+    // such points are left out, and so is a target with no other.
+    bool moving = false;
+    for (const auto& smp : t.samples) moving = moving || smp.exec_per_second > 0;
+    if (moving)
+      eps_plot += (eps_plot.empty() ? "" : ", ") + std::string("'") + file +
+                  "' using 1:($6 > 0 ? $6 : 1/0) with linespoints lw 2 pt 7 ps 0.5 title '" + t.name + "'";
   }
-  if (cov_plot.empty()) {
-    std::ofstream(dir / "none.dat") << "0 0 0 0 0 0\n";
-    cov_plot = "'none.dat' using 1:3 with points title 'no status lines'";
-    eps_plot = "'none.dat' using 1:6 with points title 'no status lines'";
-  }
+  std::ofstream(dir / "none.dat") << "0 1 1 1 1 1\n";
+  if (cov_plot.empty()) cov_plot = "'none.dat' using 1:3 with points title 'no status lines'";
+  if (eps_plot.empty()) eps_plot = "'none.dat' using 1:6 with points title 'no executions'";
   gp << "set output 'coverage.svg'\nset title 'Coverage (libFuzzer cov: edges) over the run'\n"
      << "set xlabel 'seconds of fuzzing'\nset ylabel 'edges covered'\nplot " << cov_plot << "\n";
+  // Targets differ by orders of magnitude in speed: a log scale shows each.
   gp << "set output 'exec_per_second.svg'\nset title 'Executions per second over the run'\n"
-     << "set xlabel 'seconds of fuzzing'\nset ylabel 'exec/s'\nplot " << eps_plot << "\n";
+     << "set logscale y\nset xlabel 'seconds of fuzzing'\nset ylabel 'exec/s (log scale)'\nplot " << eps_plot
+     << "\nunset logscale y\n";
   // Across runs on this store: corpus size per target, new findings.
   {
     std::ofstream d(dir / "history.dat");

@@ -643,7 +643,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
     if (!c.error.empty()) err << "lastword nightly: coverage: " << c.error << '\n';
   }
   // --- history and reports ---------------------------------------------------------
-  {
+  if (!o.coverage_only) {
     json::object h{{"run", r.id}, {"started", r.started}, {"new_findings", r.new_findings()}};
     json::object corpus, execs, cov;
     for (const auto& t : r.targets) {
