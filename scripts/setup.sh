@@ -14,7 +14,6 @@ packages=(
   python3-yaml unzip                # CI files check, ClusterFuzzLite build test
   spin                              # the model's cross-check by SPIN (model/promela)
   zlib1g-dev libboost-json1.81-dev  # permessage-deflate; adapter lines, reports, explore --merge
-  nodejs npm                        # black-box adapters: node ws, Chromium through puppeteer-core
   python3-websockets python3-aiohttp chromium   # black-box implementations under test
 )
 
@@ -22,6 +21,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The black-box adapters (node ws, Chromium through puppeteer-core) need
+# Node.js and npm; a machine whose Node.js bundles npm needs no package.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 # The node adapters' dependencies, pinned by clients/package-lock.json.
 install_clients() {
