@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -69,9 +70,12 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
       impl = v;
     } else if (a == "--waive") {
       if (v.empty() || !history::waive(v)) {
-        err << "lastword check: --waive needs invariant letters of DPCXTKFLW, not '" << v << "'\n";
+        err << "lastword check: --waive needs invariant letters of " << history::letters() << " (" << history::contract_doc
+            << "), not '" << v << "'\n";
         return 2;
       }
+      // The property and fuzz binaries read it at start (judge_options).
+      ::setenv("LASTWORD_WAIVE", v.c_str(), 1);
     } else if (a == "--budget") {
       if (!parse_number(v, budget) || budget < 0 || budget > 86400) {
         err << "lastword check: --budget needs seconds between 0 and 86400, not '" << v << "'\n";

@@ -98,6 +98,13 @@ std::optional<std::vector<history::violation>> run_and_judge(const scenario::sce
   return history::judge(s, h);
 }
 
+std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name,
+                                                             const history::judge_options& o) {
+  const history::history h = run_in_simulation(s, name);
+  if (!h.not_applicable.empty()) return std::nullopt;
+  return history::judge(s, h, o);
+}
+
 scenario::scenario scenario_from_bytes(std::span<const std::uint8_t> bytes, std::string_view name,
                                        std::size_t* schedule_offset) {
   const implementation* i = find_implementation(name);
