@@ -32,10 +32,12 @@ constexpr const char* check_usage =
     "  --seed             the random seed (default: a fresh one, printed)\n"
     "  --corpus           the regression scenarios (default corpus/regressions)\n"
     "  --out              where counterexamples are written (default lastword-failures)\n"
-    "  --waive            invariants to set aside in the in-process layers (model checker,\n"
-    "                     corpus, random scenarios), e.g. F for a library that reads on demand\n"
+    "  --waive            invariants to set aside in the in-process layers and, through\n"
+    "                     LASTWORD_WAIVE, the connection properties and fuzz target, e.g. F for a\n"
+    "                     library that reads on demand\n"
     "  --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer, --assembler-fuzzer,\n"
-    "  --differential-fuzzer, --work: as for `lastword detect`\n";
+    "  --differential-fuzzer, --work: as for `lastword detect`\n"
+    "The invariants (D P C X T K F L W S) are defined in docs/contract.md.\n";
 
 const std::string& invariants = history::letters();
 

@@ -23,7 +23,8 @@ constexpr const char* replay_usage =
     "  --quiet   print only the verdict\n"
     "  --waive   invariants to set aside (letters of DPCXTKFLWS, docs/contract.md; the verdict names them)\n"
     "exit: 0 every invariant holds, 1 violated, 2 bad input, 3 not applicable (the\n"
-    "      implementation cannot express a step of the scenario)\n";
+    "      implementation cannot express a step of the scenario)\n"
+    "The invariants (D P C X T K F L W S) are defined in docs/contract.md.\n";
 
 constexpr std::size_t max_file = 64u << 20;
 
@@ -182,6 +183,7 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   out << "verdict: " << violations.size() << " invariant(s) violated on " << impl << '\n';
   for (const auto& v : violations) out << "  " << history::describe(s, v) << '\n';
+  out << "(the invariants are defined in " << history::contract_doc << ")\n";
   out << "reproduce: lastword replay " << file << (raw ? " --bytes" : "") << " --impl " << impl
       << (opts.waived.empty() ? "" : " --waive " + opts.waived) << '\n';
   return 1;
