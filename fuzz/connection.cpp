@@ -27,11 +27,21 @@
 namespace {
 std::string g_impl = "reference";
 std::size_t g_runs = 0, g_not_applicable = 0;
+lastword::history::judge_options g_options;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   lastword::fuzz::remember_command_line(argc, argv);
   g_impl = lastword::fuzz::impl_from_env("connection");
+  // LASTWORD_WAIVE (set by `lastword check --waive`): invariants set aside.
+  if (const char* w = std::getenv("LASTWORD_WAIVE")) {
+    if (!lastword::history::valid_waiver(w)) {
+      std::fprintf(stderr, "connection: LASTWORD_WAIVE='%s' is not letters of %s\n", w,
+                   lastword::history::letters().c_str());
+      std::exit(2);
+    }
+    g_options.waived = w;
+  }
   // Runs the implementation could not express are neither passes nor
   // failures: say how many there were.
   std::atexit([] {
@@ -52,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ++g_not_applicable;
     return 0;
   }
-  const auto violations = lastword::history::judge(s, h);
+  const auto violations = lastword::history::judge(s, h, g_options);
   if (violations.empty()) return 0;
   std::string letters, what;
   for (const auto& v : violations) {

@@ -1,15 +1,10 @@
 // lastword/asio/transport.hpp: how a connection ends its transport, per
-// stream type (found by argument-dependent lookup).
+// stream type (found by argument-dependent lookup). A stream type brings
+// its own pair beside its declaration (sim::stream's are in
+// sim/stream.hpp), so asio/ depends on no stream but Asio's.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
-
-#include "lastword/sim/stream.hpp"
-
-namespace lastword::sim {
-inline void transport_shutdown_output(stream& s) { s.shutdown_output(); }
-inline void transport_close(stream& s) { s.close(); }
-}  // namespace lastword::sim
 
 namespace lastword::io {
 inline void transport_shutdown_output(boost::asio::ip::tcp::socket& s) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -34,10 +35,12 @@ constexpr const char* check_usage =
     "  --seed             the random seed (default: a fresh one, printed)\n"
     "  --corpus           the regression scenarios (default corpus/regressions)\n"
     "  --out              where counterexamples are written (default lastword-failures)\n"
-    "  --waive            invariants to set aside in the in-process layers (model checker,\n"
-    "                     corpus, random scenarios), e.g. F for a library that reads on demand\n"
+    "  --waive            invariants to set aside in the in-process layers and, through\n"
+    "                     LASTWORD_WAIVE, the connection properties and fuzz target, e.g. F for a\n"
+    "                     library that reads on demand\n"
     "  --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer, --assembler-fuzzer,\n"
-    "  --differential-fuzzer, --work: as for `lastword detect`\n";
+    "  --differential-fuzzer, --work: as for `lastword detect`\n"
+    "The invariants (D P C X T K F L W S) are defined in docs/contract.md.\n";
 
 const std::string& invariants = history::letters();
 
@@ -78,9 +81,12 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
       impl = v;
     } else if (a == "--waive") {
       if (v.empty() || !history::waive(v)) {
-        err << "lastword check: --waive needs invariant letters of DPCXTKFLW, not '" << v << "'\n";
+        err << "lastword check: --waive needs invariant letters of " << history::letters() << " (" << history::contract_doc
+            << "), not '" << v << "'\n";
         return 2;
       }
+      // The property and fuzz binaries read it at start (judge_options).
+      ::setenv("LASTWORD_WAIVE", v.c_str(), 1);
     } else if (a == "--budget") {
       if (!parse_number(v, budget) || budget < 0 || budget > 86400) {
         err << "lastword check: --budget needs seconds between 0 and 86400, not '" << v << "'\n";

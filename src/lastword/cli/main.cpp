@@ -17,8 +17,10 @@ constexpr const char* usage =
     "usage: lastword COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  check [--impl NAME] [--budget SECONDS] [--seed N] [--corpus DIR] [--out DIR]\n"
-    "      hold an implementation to the SPEC: regression scenarios, then random ones\n"
+    "  check [--impl NAME] [--budget SECONDS] [--seed N] [--corpus DIR] [--out DIR] [--waive LIST]\n"
+    "      hold an implementation to every invariant with every layer: the model checker, the\n"
+    "      regression corpus, random scenarios, the properties and the connection, refinement,\n"
+    "      protocol_receive, assembler and differential fuzz targets\n"
     "  decode [--role client|server] [--hex] [--max-size BYTES] [FILE|-]\n"
     "      print the frames in a received byte stream and how it ends\n"
     "  explore [--impl NAME|all|none] [--messages N] [--fragments N] [--depth N] [--high N] [--low N]\n"
@@ -31,7 +33,7 @@ constexpr const char* usage =
     "      classified, the coverage of the reference, reports (JSON, Markdown, HTML)\n"
     "  adopt FINDING --name NAME\n"
     "      turn a nightly finding into corpus/regressions/NAME.scenario and its regression test\n"
-    "  replay SCENARIO [--impl NAME] [--bytes | --differential | --kind KIND] [--quiet]\n"
+    "  replay SCENARIO [--impl NAME] [--bytes | --differential | --kind KIND] [--quiet] [--waive LIST]\n"
     "      run a scenario in the simulation: timeline and verdict\n"
     "  blackbox --client 'COMMAND ... {url} ...' | --server 'COMMAND ... {port} ...' [SCENARIO|DIR ...]\n"
     "           [--repeat N] [--seed N] [--profile recv|events] [--jobs N] [--json FILE] [--markdown FILE]\n"
@@ -39,7 +41,10 @@ constexpr const char* usage =
     "  list\n"
     "      the implementations under test, with their provenance\n"
     "  help\n"
-    "      this text\n";
+    "      this text\n"
+    "\n"
+    "The invariants the verdicts name (D P C X T K F L W S) are defined in docs/contract.md.\n"
+    "No command: this text on stderr, exit status 2.\n";
 
 }  // namespace
 

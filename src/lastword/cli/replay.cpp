@@ -29,9 +29,10 @@ constexpr const char* replay_usage =
     "            assembler, refinement (what `lastword nightly` findings name)\n"
     "  --impl    the implementation to run (default reference; `lastword list` shows all)\n"
     "  --quiet   print only the verdict\n"
-    "  --waive   invariants to set aside (letters of DPCXTKFLW; the verdict names them)\n"
+    "  --waive   invariants to set aside (letters of DPCXTKFLWS, docs/contract.md; the verdict names them)\n"
     "exit: 0 every invariant holds, 1 violated, 2 bad input, 3 not applicable (the\n"
-    "      implementation cannot express a step of the scenario)\n";
+    "      implementation cannot express a step of the scenario)\n"
+    "The invariants (D P C X T K F L W S) are defined in docs/contract.md.\n";
 
 constexpr std::size_t max_file = 64u << 20;
 
@@ -162,6 +163,7 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string file, impl = "reference";
   std::string kind = "scenario";
   bool quiet = false, raw = false, differential = false;
+  history::judge_options opts;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--impl") {
       if (i + 1 >= args.size()) {
@@ -170,11 +172,12 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
       }
       impl = args[++i];
     } else if (args[i] == "--waive") {
-      if (i + 1 >= args.size() || args[i + 1].empty() || !history::waive(args[i + 1])) {
-        err << "lastword replay: --waive needs invariant letters of DPCXTKFLW\n" << replay_usage;
+      if (i + 1 >= args.size() || args[i + 1].empty() || !history::valid_waiver(args[i + 1])) {
+        err << "lastword replay: --waive needs invariant letters of " << history::letters() << " (" << history::contract_doc
+            << ")\n" << replay_usage;
         return 2;
       }
-      ++i;
+      opts.waived = args[++i];
     } else if (args[i] == "--quiet") {
       quiet = true;
     } else if (args[i] == "--bytes") {
@@ -285,21 +288,22 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << "verdict: not applicable: " << h.not_applicable << '\n';
     return 3;
   }
-  const auto violations = history::judge(s, h);
+  const auto violations = history::judge(s, h, opts);
   if (violations.empty()) {
-    if (history::waived().empty()) {
+    if (opts.waived.empty()) {
       std::string all;
       for (const auto& i : history::invariants()) all += (all.empty() ? "" : " ") + std::string(1, i.letter);
       out << "verdict: every invariant holds (" << all << ") on " << impl << '\n';
     }
     else
-      out << "verdict: every invariant but " << history::waived() << " (waived) holds on " << impl << '\n';
+      out << "verdict: every invariant but " << opts.waived << " (waived) holds on " << impl << '\n';
     return 0;
   }
   out << "verdict: " << violations.size() << " invariant(s) violated on " << impl << '\n';
   for (const auto& v : violations) out << "  " << history::describe(s, v) << '\n';
+  out << "(the invariants are defined in " << history::contract_doc << ")\n";
   out << "reproduce: lastword replay " << file << (raw ? " --bytes" : "") << " --impl " << impl
-      << (history::waived().empty() ? "" : " --waive " + history::waived()) << '\n';
+      << (opts.waived.empty() ? "" : " --waive " + opts.waived) << '\n';
   return 1;
 }
 

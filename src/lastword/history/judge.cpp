@@ -199,6 +199,9 @@ class judge_run {
       }
       case event::kind::read_eof:
       case event::kind::read_reset:
+        if (!peer_end_turn_) peer_end_turn_ = turn_of(e.step);
+        in_.transport_ended(e.step);
+        break;
       case event::kind::transport_closed:
         in_.transport_ended(e.step);
         break;
@@ -262,6 +265,16 @@ class judge_run {
     const std::string who = std::string(c.what == call_kind::close ? "close" : c.what == call_kind::recv ? "recv" : "recv-streaming") +
                             " #" + std::to_string(e.call);
     if (e.final) c.pending = false;
+    // L, promptly: once the input has ended, a recv() completes in the turn
+    // it was waiting in (or was called in), in virtual time: not later, when
+    // say the close timeout drops the transport. A client may wait for the
+    // server's TCP close after the closing handshake (RFC 6455 section
+    // 7.1.1): the turn the peer's EOF or reset was read counts as prompt too.
+    const std::size_t due_turn = std::max(turn_of(in_.end_step()), turn_of(c.step));
+    const bool at_peer_end = peer_end_turn_ && turn_of(e.step) <= std::max(*peer_end_turn_, turn_of(c.step));
+    if (e.final && c.what != call_kind::close && in_.ended() && turn_of(e.step) > due_turn && !at_peer_end)
+      flag('L', e.step, who + " completed only at step " + std::to_string(e.step + 1) + "; the input had ended at step " +
+                            std::to_string(in_.end_step() + 1) + ", and it should have completed in that turn");
     if (c.busy_expected && r.k != call_result::kind::busy)
       flag('K', e.step, who + " ran while another consumer call was pending; it should have failed at once with a concurrency error");
     if (c.what == call_kind::close && e.final) {
@@ -385,6 +398,8 @@ class judge_run {
     if (!in_.ended()) {
       if (c.what == call_kind::close) return;  // checked by C below when the input ends
       flag('D', e.step, who + " raised ConnectionClosed before the input ended");
+      // C: its status is held to how the connection did end (at finish).
+      early_closed_.push_back({e.step, who, r});
       return;
     }
     if (c.what != call_kind::close) {
@@ -513,6 +528,9 @@ class judge_run {
       flag('W', end, "as a server, did not close TCP after the closing handshake (RFC 6455 section 7.1.1)");
     while (checked_steps_ < h_.steps.size()) check_step(checked_steps_++);
     check_reads();
+    // C on every ConnectionClosed, also those raised before the input ended:
+    // the status must be how the connection ended (1006 if it never did).
+    for (const auto& x : early_closed_) check_status(x.step, x.who, x.r);
     rules::context cx(s_, h_);
     cx.input_ended = in_.ended();
     cx.input_end_step = in_.end_step();
@@ -612,6 +630,13 @@ class judge_run {
   bool interrupted_ = false;
   bool raised_ = false;
   std::string partial_yielded_;
+  struct early_closed {
+    std::size_t step;
+    std::string who;
+    call_result r;
+  };
+  std::vector<early_closed> early_closed_;
+  std::optional<std::size_t> peer_end_turn_;  // the turn the peer's EOF or reset was read
 };
 
 // Other readings of the history where it leaves the order open: the stream
@@ -647,18 +672,26 @@ std::string& waived_set() {
 }  // namespace
 
 bool waive(std::string invariants) {
-  if (invariants.find_first_not_of(letters()) != std::string::npos) return false;
+  if (!valid_waiver(invariants)) return false;
   waived_set() = std::move(invariants);
   return true;
 }
 const std::string& waived() { return waived_set(); }
 
+bool valid_waiver(std::string_view invariants) {
+  return invariants.find_first_not_of(letters()) == std::string_view::npos;
+}
+
 std::vector<violation> judge(const scenario::scenario& s, const history& h) {
+  return judge(s, h, judge_options{waived_set()});
+}
+
+std::vector<violation> judge(const scenario::scenario& s, const history& h, const judge_options& o) {
   // A run that was not applicable is neither judged nor passed.
   LASTWORD_ASSERT(h.not_applicable.empty());
   const auto run = [&](const history& x) {
     auto v = judge_run(s, x).run();
-    std::erase_if(v, [](const violation& e) { return waived_set().find(e.invariant) != std::string::npos; });
+    std::erase_if(v, [&](const violation& e) { return o.waived.find(e.invariant) != std::string::npos; });
     return v;
   };
   auto found = run(h);

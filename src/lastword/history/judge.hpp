@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lastword/history/history.hpp"
@@ -23,17 +24,29 @@ struct violation {
   std::string what;      // what happened and what was expected
 };
 
+// What a verdict is asked for. waived: invariants set aside (letters of
+// letters()), so that a known violation, say F by a library that reads only
+// on demand, does not hide the others; every verdict names what it waived.
+struct judge_options {
+  std::string waived;
+};
+
 // Every violation found, in history order (empty: all invariants hold).
-// REQUIRES: h.not_applicable is empty.
+// A pure function of its arguments. REQUIRES: h.not_applicable is empty.
+std::vector<violation> judge(const scenario::scenario& s, const history& h, const judge_options& o);
+// The same with the process's waiver (waive() below), for the callers that
+// do not take options yet (the model checker's library, explore/).
 std::vector<violation> judge(const scenario::scenario& s, const history& h);
+
+// True when every letter is an invariant's (see invariant.hpp).
+bool valid_waiver(std::string_view invariants);
 
 std::string describe(const scenario::scenario& s, const violation& v);
 
-// Invariants set aside for this process (letters of "DPCXTKFLW"), so that a
-// known violation, say F by a library that reads only on demand, does not
-// hide the others: judge() leaves them out. The command line's --waive sets
-// it and every verdict names what was waived. Empty by default; empty
-// clears it. False, and nothing changes, for a letter outside DPCXTKFLW.
+// The process's waiver, read only by the two-argument judge() (which
+// explore/ calls): `lastword explore --waive` and check's model checker
+// layer set it. Everything else passes judge_options. False, and nothing
+// changes, for a letter that is no invariant's.
 bool waive(std::string invariants);
 const std::string& waived();
 

@@ -47,6 +47,16 @@ const std::vector<implementation>& all_implementations() {
        "SPEC S: a write buffer drained after close() returned",
        "close() returns once reading ended, while frames sent before it still wait in the write buffer",
        'S', {}, true, "the formal model has no send() action"},
+      // Planted liveness variants (SPEC L): a recv() that wakes late.
+      {"recv-wakes-at-drop", "planted (lastword): L promptness", "-",
+       "SPEC L: a recv() waiting when the input ends wakes up",
+       "the peer's close frame does not wake a waiting recv(); it wakes when the close timeout drops the transport",
+       'L'},
+      {"recv-waits-for-close-echo", "planted (lastword): L promptness with stalled writes", "-",
+       "SPEC L: a recv() waiting when the input ends wakes up",
+       "ConnectionClosed waits until the close echo was written; with writes stalled, recv() wakes only when the "
+       "close timeout drops the transport",
+       'L', {}, true, "the formal model has no stall-writes action"},
   };
   return all;
 }
@@ -96,6 +106,13 @@ std::optional<std::vector<history::violation>> run_and_judge(const scenario::sce
   const history::history h = run_in_simulation(s, name);
   if (!h.not_applicable.empty()) return std::nullopt;
   return history::judge(s, h);
+}
+
+std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name,
+                                                             const history::judge_options& o) {
+  const history::history h = run_in_simulation(s, name);
+  if (!h.not_applicable.empty()) return std::nullopt;
+  return history::judge(s, h, o);
 }
 
 scenario::scenario scenario_from_bytes(std::span<const std::uint8_t> bytes, std::string_view name,

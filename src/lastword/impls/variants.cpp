@@ -1,6 +1,7 @@
 // The regression catalog as variants of the reference connection. Each class
 // overrides one seam of io::connection (or two that belong together), with
 // the difference and its provenance in the comment above it.
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -225,6 +226,41 @@ class returns_before_drain final : public base {
   bool close_finished() const override { return reader_done(); }
 };
 
+// --- planted liveness variants (SPEC L, promptness) ---------------------------
+
+// recv-wakes-at-drop: the peer's close frame ends the input but does not
+// wake the consumer; the queue is ended only when the transport ends. A
+// client waiting for the server's TCP close wakes when the close timeout
+// finally drops the transport.
+class wakes_at_drop final : public base {
+ public:
+  using base::base;
+
+ protected:
+  void on_close_frame() override {}
+};
+
+// recv-waits-for-close-echo: ConnectionClosed waits until the echo of the
+// peer's close frame was written. With writes stalled, a recv() that
+// depends on the echo completes only when the close timeout drops the
+// transport.
+class waits_for_close_echo final : public base {
+ public:
+  using base::base;
+
+ protected:
+  void on_close_frame() override {
+    net::co_spawn(executor(), end_after_echo(), io::detail::rethrow);
+  }
+
+ private:
+  net::awaitable<void> end_after_echo() {
+    co_await net::post(executor(), net::use_awaitable);  // after the echo was queued
+    while (!writes_done()) co_await wait_for_change();
+    base::on_close_frame();
+  }
+};
+
 template <class Conn>
 sim::target_factory factory() {
   return [](net::io_context& ioc, const scenario::scenario& s) -> std::unique_ptr<sim::target> {
@@ -246,6 +282,8 @@ sim::target_factory variant_factory(std::string_view name) {
   if (name == "close-overtakes-compressing-send") return factory<compressing_send>();
   if (name == "close-overtakes-locked-send") return factory<locked_send>();
   if (name == "close-returns-before-drain") return factory<returns_before_drain>();
+  if (name == "recv-wakes-at-drop") return factory<wakes_at_drop>();
+  if (name == "recv-waits-for-close-echo") return factory<waits_for_close_echo>();
   return {};
 }
 

@@ -147,4 +147,9 @@ class stream {
   std::size_t reads_ = 0;
 };
 
+// The customization points io::connection finds by argument-dependent
+// lookup (asio/transport.hpp).
+inline void transport_shutdown_output(stream& s) { s.shutdown_output(); }
+inline void transport_close(stream& s) { s.close(); }
+
 }  // namespace lastword::sim
