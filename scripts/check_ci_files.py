@@ -24,21 +24,23 @@ ENGINES = {"libfuzzer", "afl", "honggfuzz", "centipede"}
 LANGUAGES = {"c", "c++", "go", "rust", "python", "jvm", "swift", "javascript"}
 
 
-def load(path, problems):
+def load_mapping(path, problems):
+    """The file's YAML document when it is a mapping; else None, with the problem."""
     try:
         with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
+            doc = yaml.safe_load(f)
     except (OSError, yaml.YAMLError) as e:
         problems.append(f"{path}: not valid YAML: {e}")
         return None
+    if not isinstance(doc, dict):
+        problems.append(f"{path}: the top level is not a mapping")
+        return None
+    return doc
 
 
 def check_workflow(path, presets, problems):
-    doc = load(path, problems)
+    doc = load_mapping(path, problems)
     if doc is None:
-        return
-    if not isinstance(doc, dict):
-        problems.append(f"{path}: the top level is not a mapping")
         return
     # YAML 1.1 (PyYAML) reads the key `on` as the boolean true.
     triggers = doc.get("on", doc.get(True))
@@ -76,11 +78,8 @@ def check_workflow(path, presets, problems):
 
 
 def check_project(path, problems):
-    doc = load(path, problems)
+    doc = load_mapping(path, problems)
     if doc is None:
-        return
-    if not isinstance(doc, dict):
-        problems.append(f"{path}: the top level is not a mapping")
         return
     if doc.get("language") not in LANGUAGES:
         problems.append(f"{path}: 'language' must be one of {sorted(LANGUAGES)}, not {doc.get('language')!r}")

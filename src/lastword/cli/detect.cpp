@@ -141,7 +141,7 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     const bool expect_found = name != "reference";
     std::vector<cell> cells(layer_count);
     cells[0].attempts.push_back(layer_model_checker(name, ""));
-    if (!cells[0].attempts.back().found) model_search = cells[0].attempts.back().what;
+    if (cells[0].attempts.back().applicable && !cells[0].attempts.back().found) model_search = cells[0].attempts.back().what;
     for (int s = 1; s <= seeds; ++s) {
       const auto seed = static_cast<std::uint64_t>(s);
       cells[1].attempts.push_back(layer_random(name, seed, budget, "", runs));
@@ -181,7 +181,8 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
   out << " per layer, implementation and seed; " << seeds
       << " seed(s); figures are medians (time and executions to the first violation); n/a: the layer cannot "
          "express the implementation (protocol_receive drives the Sans-I/O protocol, assembler the queue alone, "
-         "differential compares with Beast the variants its schedule can show).\n";
+         "differential compares with Beast the variants its schedule can show; the model checker and the refinement "
+         "fuzzer cannot show variants on the send side: the model has no send actions yet).\n";
   if (!json.empty()) {
     std::ofstream j(json);
     j << "{\"budget\":" << budget << ",\"runs\":" << runs << ",\"seeds\":" << seeds << ",\"implementations\":[" << json_rows << "]}\n";
