@@ -6,6 +6,8 @@
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <climits>
+#include <mutex>
 #include <thread>
 
 #include "lastword/wire/assert.hpp"
@@ -22,23 +24,25 @@ std::size_t hash(std::uint64_t v) noexcept {
   return static_cast<std::size_t>(v);
 }
 
-// Visited states: open addressing with linear probing over packed states
-// (stored + 1, so that 0 marks an empty slot), kept at most half full.
+// Visited states of one partition: open addressing with linear probing over
+// packed states (stored + 1, so that 0 marks an empty slot), kept at most
+// half full. Reused from partition to partition (cleared, not freed).
 class table {
  public:
-  table() : slots_(1u << 10, 0) {}
-  void prefetch(std::uint64_t packed) const noexcept {
-    __builtin_prefetch(&slots_[hash(packed + 1) & (slots_.size() - 1)]);
-  }
-  bool contains(std::uint64_t packed) const noexcept {
-    const std::uint64_t key = packed + 1;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == key) return true;
-      if (slots_[i] == 0) return false;
+  table() : slots_(min_slots, 0) {}
+  void reset() {
+    // A table grown for a large partition shrinks back for the small ones,
+    // so that clearing costs what the partition uses.
+    if (slots_.size() > 4 * min_slots && 8 * size_ < slots_.size()) {
+      std::size_t n = min_slots;
+      while (n < 4 * size_) n *= 2;
+      std::vector<std::uint64_t>(n, 0).swap(slots_);
+    } else {
+      std::fill(slots_.begin(), slots_.end(), 0);
     }
+    size_ = 0;
   }
-  // True if `packed` was not in the set (it is now).
+  // True if `packed` was not in the set (it is now). Call growth() first.
   bool insert(std::uint64_t packed) {
     if (2 * (size_ + 1) > slots_.size()) grow();
     return place(slots_, packed + 1, &size_);
@@ -49,6 +53,7 @@ class table {
   std::uint64_t growth() const noexcept { return 2 * (size_ + 1) > slots_.size() ? 2 * bytes() : 0; }
 
  private:
+  static constexpr std::size_t min_slots = 256;
   static bool place(std::vector<std::uint64_t>& slots, std::uint64_t key, std::size_t* size) {
     const std::size_t mask = slots.size() - 1;
     for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
@@ -72,14 +77,35 @@ class table {
 
 struct node {
   std::uint64_t packed;
-  std::uint32_t parent;  // index into nodes; itself for roots
+  std::uint32_t parent;  // index into the partition's nodes; itself for roots
   action via;
 };
 
-// The successors of one state are numbered in the one-thread order
-// (actions in scope order, then each action's ways): at most 2 per action.
-constexpr int seq_bits = 5;
-static_assert(2 * action_count <= (1 << seq_bits));
+// The initial states of one script (states of different scripts never meet).
+struct partition {
+  std::vector<state> roots;
+  std::uint64_t weight = 0;  // the script's frames: bigger scripts first
+};
+
+// What one partition's search gave, level by level: enough to count what
+// one thread, exploring every partition level by level, would count.
+struct partition_result {
+  std::vector<std::uint64_t> nodes_at;  // [d]: states at depth d (full levels)
+  std::vector<std::uint64_t> trans_at;  // [d]: transitions from the states at depth d (full levels)
+  // A violation at depth `stop` (0: a root): the states of that depth
+  // added up to and including the violating step, and the transitions
+  // from depth stop - 1 counted up to it.
+  int stop = INT_MAX;
+  std::uint64_t stop_nodes = 0, stop_trans = 0;
+  std::optional<counterexample> found;
+  std::uint64_t frontier = 0;  // states at the depth bound, not expanded
+  std::vector<std::uint64_t> visited;  // explore_options::visited_out
+};
+
+constexpr std::uint64_t no_violation = UINT64_MAX;
+std::uint64_t violation_key(int depth, std::size_t p) noexcept {
+  return static_cast<std::uint64_t>(depth) << 32 | static_cast<std::uint64_t>(p);
+}
 
 class search {
  public:
@@ -91,366 +117,245 @@ class search {
 
   exploration run() {
     start_ = std::chrono::steady_clock::now();
-    if (!roots()) return finish();
-    if (jobs_ == 1) sequential();
-    else parallel();
-    return finish();
+    const auto initial = m_.initial_states();
+    for (const state& s : initial) {
+      if (s.script % o_.shards != o_.shard) continue;
+      // One thread's order puts the roots (and so every level) script by
+      // script; the counting below relies on it.
+      LASTWORD_ASSERT(parts_.empty() || parts_.back().roots.front().script <= s.script);
+      if (parts_.empty() || parts_.back().roots.front().script != s.script) {
+        parts_.emplace_back();
+        for (auto f : m_.scripts()[s.script].fragments) parts_.back().weight += f;
+      }
+      parts_.back().roots.push_back(s);
+    }
+    results_.resize(parts_.size());
+    order_.resize(parts_.size());
+    for (std::size_t p = 0; p < parts_.size(); ++p) order_[p] = p;
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](std::size_t a, std::size_t b) { return parts_[a].weight > parts_[b].weight; });
+    const int threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(jobs_), std::max<std::size_t>(1, parts_.size())));
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back([this] { work(); });
+    work();
+    for (auto& t : pool) t.join();
+    combine();
+    r_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    r_.peak_bytes = peak_bytes_.load();
+    r_.peak_stored = peak_stored_.load();
+    return r_;
   }
 
  private:
-  std::size_t shard_of(std::uint64_t packed) const noexcept { return hash(packed) >> (64 - shard_bits_); }
+  // One thread's memory: its visited set and state list.
+  struct worker {
+    table visited;
+    std::vector<node> nodes;
+    std::uint64_t bytes = 0, stored = 0;  // what `held_` counts for this worker
+  };
 
-  bool fits(std::uint64_t more, const char* what) {
-    const std::uint64_t now = bytes();
-    if (now + more <= limit_) return true;
-    r_.out_of_memory = std::string("the ") + what + " would need " + std::to_string((now + more) >> 20) +
-                       " MiB in all, more than the memory limit of " + std::to_string(limit_ >> 20) +
-                       " MiB (after " + std::to_string(nodes_.size()) + " states); raise --memory or narrow the scope";
+  // The deepest new states partition p still needs (its counts beyond are
+  // not used: a shallower violation, or one as deep in an earlier script,
+  // stops one thread first).
+  int allowed(std::size_t p) const noexcept {
+    const std::uint64_t best = best_.load(std::memory_order_relaxed);
+    int d = m_.bounds().depth;
+    if (best == no_violation) return d;
+    const int bd = static_cast<int>(best >> 32);
+    const std::size_t bp = static_cast<std::size_t>(best & 0xffffffffu);
+    return std::min(d, p < bp ? bd : bd - 1);
+  }
+
+  // Counts this worker's memory in the total; false (and the search stops)
+  // if that passes the limit.
+  bool account(worker& w) {
+    const std::uint64_t bytes = w.visited.bytes() + w.visited.growth() + w.nodes.capacity() * sizeof(node);
+    const std::uint64_t stored = w.nodes.size();
+    const std::uint64_t total_bytes = held_bytes_.fetch_add(bytes - w.bytes) + bytes - w.bytes;
+    const std::uint64_t total_stored = held_stored_.fetch_add(stored - w.stored) + stored - w.stored;
+    w.bytes = bytes;
+    w.stored = stored;
+    std::uint64_t peak = peak_bytes_.load();
+    while (total_bytes > peak && !peak_bytes_.compare_exchange_weak(peak, total_bytes)) {}
+    std::uint64_t ps = peak_stored_.load();
+    while (total_stored > ps && !peak_stored_.compare_exchange_weak(ps, total_stored)) {}
+    if (total_bytes <= limit_) return true;
+    std::lock_guard<std::mutex> lock(oom_mutex_);
+    if (!oom_) {
+      oom_ = "the visited set would need " + std::to_string(total_bytes >> 20) +
+             " MiB in all, more than the memory limit of " + std::to_string(limit_ >> 20) + " MiB (" +
+             std::to_string(total_bytes) + " bytes for " + std::to_string(total_stored) +
+             " states held); raise --memory or narrow the scope";
+      stopped_.store(true);
+    }
     return false;
   }
-  std::uint64_t bytes() const noexcept {
-    std::uint64_t b = nodes_.capacity() * sizeof(node);
-    for (const auto& t : visited_) b += t.bytes();
-    return b;
-  }
-  std::uint64_t nodes_growth(std::size_t more) const noexcept {
-    return nodes_.size() + more > nodes_.capacity() ? std::max(nodes_.size() + more, 2 * nodes_.capacity()) * sizeof(node)
-                                                    : 0;
-  }
-  bool reserve_nodes(std::size_t more) {
-    if (nodes_.size() + more <= nodes_.capacity()) return true;
-    const std::size_t want = std::max(nodes_.size() + more, 2 * nodes_.capacity());
-    if (!fits(want * sizeof(node), "list of states")) return false;
-    nodes_.reserve(want);
-    return true;
+
+  void work() {
+    worker w;
+    state next[2];
+    std::optional<violation> tv[2];
+    for (;;) {
+      if (stopped_.load(std::memory_order_relaxed)) break;
+      const std::size_t k = next_part_.fetch_add(1);
+      if (k >= order_.size()) break;
+      explore_part(order_[k], w, next, tv);
+    }
+    held_bytes_.fetch_sub(w.bytes);
+    held_stored_.fetch_sub(w.stored);
   }
 
-  counterexample path_to(std::uint32_t i) const {
+  static counterexample path_to(const std::vector<node>& nodes, std::uint32_t i) {
     counterexample c;
     std::vector<action> rev;
-    while (nodes_[i].parent != i) {
-      rev.push_back(nodes_[i].via);
-      i = nodes_[i].parent;
+    while (nodes[i].parent != i) {
+      rev.push_back(nodes[i].via);
+      i = nodes[i].parent;
     }
-    c.initial = state::unpack(nodes_[i].packed);
+    c.initial = state::unpack(nodes[i].packed);
     c.path.assign(rev.rbegin(), rev.rend());
     return c;
   }
 
-  // The initial states of the shard, checked in order.
-  bool roots() {
-    const auto initial = m_.initial_states();
-    if (!fits(initial.size() / static_cast<std::size_t>(o_.shards) * (sizeof(node) + 4 * sizeof(std::uint64_t)),
-              "initial states"))
-      return false;
-    for (const state& s : initial) {
-      if (s.script % o_.shards != o_.shard) continue;
-      if (!reserve_nodes(1)) return false;
-      const auto i = static_cast<std::uint32_t>(nodes_.size());
-      auto& t = visited_[shard_of(s.pack())];
-      if (!fits(t.growth(), "visited set")) return false;
-      if (!t.insert(s.pack())) continue;
-      nodes_.push_back({s.pack(), i, action::recv});
+  void found(std::size_t p, partition_result& res, int depth) {
+    res.stop = depth;
+    std::uint64_t key = violation_key(depth, p), best = best_.load();
+    while (key < best && !best_.compare_exchange_weak(best, key)) {}
+  }
+
+  // Breadth-first over the states of partition p, as one thread would
+  // visit them (the roots, then level by level, successors in scope order).
+  void explore_part(std::size_t p, worker& w, state next[2], std::optional<violation> tv[2]) {
+    auto& res = results_[p];
+    auto& nodes = w.nodes;
+    nodes.clear();
+    w.visited.reset();
+    if (!account(w)) return;
+    for (const state& s : parts_[p].roots) {
+      if (nodes.size() == nodes.capacity() || w.visited.growth()) {
+        nodes.reserve(std::max<std::size_t>(64, 2 * nodes.capacity()));
+        if (!account(w)) return;
+      }
+      const auto i = static_cast<std::uint32_t>(nodes.size());
+      if (!w.visited.insert(s.pack())) continue;
+      nodes.push_back({s.pack(), i, action::recv});
       if (auto v = m_.invariants(s)) {
-        r_.found = path_to(i);
-        r_.found->v = *v;
-        return false;
+        res.stop_nodes = nodes.size();
+        res.found = path_to(nodes, i);
+        res.found->v = *v;
+        found(p, res, 0);
+        return;
       }
     }
-    return true;
-  }
-
-  // One successor of the state being expanded, packed.
-  struct successor_at {
-    std::uint64_t packed;
-    action via;
-    std::optional<violation> tv;
-    state next;
-  };
-
-  // The successors of node i, packed, their visited-set slots prefetched.
-  std::size_t generate(std::size_t i, std::vector<successor_at>& succ) const {
-    const state s = state::unpack(nodes_[i].packed);
-    state next[2];
-    std::optional<violation> tv[2];
-    std::size_t n = 0;
-    for (action a : m_.bounds().actions) {
-      const int ways = m_.successors(s, a, next, tv);
-      for (int w = 0; w < ways; ++w) {
-        succ[n] = {next[w].pack(), a, std::move(tv[w]), next[w]};
-        if (succ[n].packed != nodes_[i].packed) visited_[shard_of(succ[n].packed)].prefetch(succ[n].packed);
-        ++n;
-      }
-    }
-    return n;
-  }
-
-  void sequential() {
-    // A visited-set lookup is a cache miss: node i+1's successors are
-    // generated (and their slots prefetched) before node i's are looked
-    // up, so that the misses overlap the work. The order of lookups and
-    // insertions is unchanged.
-    std::vector<successor_at> cur(2 * m_.bounds().actions.size()), ahead(cur.size());
-    std::vector<std::uint64_t> recent(4096, 0);
+    res.nodes_at.push_back(nodes.size());
+    const auto& actions = m_.bounds().actions;
     std::size_t level_begin = 0;
-    for (int depth = 0; depth < m_.bounds().depth && level_begin < nodes_.size(); ++depth) {
-      const std::size_t level_end = nodes_.size();
-      std::size_t n = generate(level_begin, cur);
+    for (int depth = 0; level_begin < nodes.size(); ++depth) {
+      if (depth + 1 > allowed(p)) {
+        if (depth == m_.bounds().depth) res.frontier = nodes.size() - level_begin;
+        break;
+      }
+      if (stopped_.load(std::memory_order_relaxed)) return;
+      const std::size_t level_end = nodes.size();
+      std::uint64_t trans = 0;
       for (std::size_t i = level_begin; i < level_end; ++i) {
-        const std::size_t n_ahead = i + 1 < level_end ? generate(i + 1, ahead) : 0;
-        for (std::size_t k = 0; k < n; ++k) {
-          const action a = cur[k].via;
-          auto& tvw = cur[k].tv;
-          ++r_.transitions;
-          const std::uint64_t packed = cur[k].packed;
-          // A step that changes nothing (a busy call, a no-op) is common: no
-          // lookup; nor for a state met a moment ago (siblings often meet):
-          // a small direct-mapped cache of states known to be visited.
-          bool fresh = false;
-          auto& seen = recent[hash(packed ^ 0x9e3779b97f4a7c15ull) & (recent.size() - 1)];
-          if (packed != nodes_[i].packed && seen != packed + 1) {
-            auto& t = visited_[shard_of(packed)];
-            if ((t.growth() && !fits(t.growth(), "visited set")) || !reserve_nodes(1)) return;
-            fresh = t.insert(packed);
-            seen = packed + 1;
-          }
-          if (fresh) nodes_.push_back({packed, static_cast<std::uint32_t>(i), a});
-          if (!fresh && !tvw) continue;
-          const std::optional<violation> v = tvw ? tvw : m_.invariants(cur[k].next);
-          if (v) {
+        const std::uint64_t from = nodes[i].packed;
+        const state s = state::unpack(from);
+        for (action a : actions) {
+          const int ways = m_.successors(s, a, next, tv);
+          for (int k = 0; k < ways; ++k) {
+            ++trans;
+            const std::uint64_t packed = next[k].pack();
+            bool fresh = false;
+            // A step that changes nothing (a busy call, a no-op) needs no lookup.
+            if (packed != from) {
+              if (nodes.size() == nodes.capacity() || w.visited.growth()) {
+                if (nodes.size() == nodes.capacity()) nodes.reserve(2 * nodes.capacity());
+                if (!account(w)) return;
+              }
+              fresh = w.visited.insert(packed);
+              if (fresh) nodes.push_back({packed, static_cast<std::uint32_t>(i), a});
+            }
+            if (!fresh && !tv[k]) continue;
+            const std::optional<violation> v = tv[k] ? tv[k] : m_.invariants(next[k]);
+            if (!v) continue;
             // Reported on the path through this edge.
-            r_.found = path_to(static_cast<std::uint32_t>(i));
-            r_.found->path.push_back(a);
-            r_.found->v = *v;
-            r_.depth = depth + 1;
+            res.stop_nodes = nodes.size() - level_end;
+            res.stop_trans = trans;
+            res.found = path_to(nodes, static_cast<std::uint32_t>(i));
+            res.found->path.push_back(a);
+            res.found->v = *v;
+            found(p, res, depth + 1);
             return;
           }
         }
-        cur.swap(ahead);
-        n = n_ahead;
       }
+      res.trans_at.push_back(trans);
+      res.nodes_at.push_back(nodes.size() - level_end);
       level_begin = level_end;
-      if (nodes_.size() > level_end) r_.depth = depth + 1;
     }
-    close(level_begin);
+    account(w);  // the partition's states, all held now
+    if (o_.visited_out) {
+      res.visited.reserve(nodes.size());
+      for (const auto& n : nodes) res.visited.push_back(n.packed);
+    }
   }
 
-  void close(std::size_t level_begin) {
-    r_.frontier = nodes_.size() - level_begin;
+  // The one-thread figures from the partitions' levels.
+  void combine() {
+    if (oom_) {
+      r_.out_of_memory = oom_;
+      return;
+    }
+    auto at = [](const std::vector<std::uint64_t>& v, int d) -> std::uint64_t {
+      return d >= 0 && static_cast<std::size_t>(d) < v.size() ? v[static_cast<std::size_t>(d)] : 0;
+    };
+    const std::uint64_t best = best_.load();
+    if (best != no_violation) {
+      const int d = static_cast<int>(best >> 32);
+      const std::size_t bp = static_cast<std::size_t>(best & 0xffffffffu);
+      for (std::size_t p = 0; p < results_.size(); ++p) {
+        const auto& res = results_[p];
+        for (int e = 0; e < d; ++e) r_.states += at(res.nodes_at, e);
+        for (int e = 0; e + 1 < d; ++e) r_.transitions += at(res.trans_at, e);
+        if (p < bp) {
+          r_.states += at(res.nodes_at, d);
+          r_.transitions += at(res.trans_at, d - 1);
+        }
+      }
+      r_.states += results_[bp].stop_nodes;
+      r_.transitions += results_[bp].stop_trans;
+      r_.found = results_[bp].found;
+      r_.depth = d;
+      return;
+    }
+    int deepest = 0;
+    for (const auto& res : results_) {
+      for (auto n : res.nodes_at) r_.states += n;
+      for (auto t : res.trans_at) r_.transitions += t;
+      for (std::size_t e = 0; e < res.nodes_at.size(); ++e)
+        if (res.nodes_at[e]) deepest = std::max(deepest, static_cast<int>(e));
+      r_.frontier += res.frontier;
+    }
     r_.complete = r_.frontier == 0;
-    if (!r_.complete) r_.depth = m_.bounds().depth;
-  }
-
-  // A successor not in the visited set when its level began, numbered by
-  // the first edge to it in one-thread order (parent << seq_bits | seq).
-  struct candidate {
-    std::uint64_t packed;
-    std::uint64_t rank;
-    action via;
-  };
-  struct found_at {
-    std::uint64_t rank = UINT64_MAX;
-    violation v;
-    action via = action::recv;
-  };
-
-  // Small levels are not worth starting threads for (the result is the
-  // same either way).
-  template <class F>
-  void on_threads(F&& f) {
-    std::vector<std::thread> threads;
-    for (int t = 1; t < level_jobs_; ++t) threads.emplace_back(f, t);
-    f(0);
-    for (auto& t : threads) t.join();
-  }
-
-  // Level by level: (1) the threads expand chunks of the level against the
-  // visited set as it was when the level began (read only), keeping the
-  // successors not in it, bucketed by shard; (2) each shard, owned by one
-  // thread, keeps each new state once with its smallest rank and inserts
-  // it; (3) the new states are placed in rank order, which is the order
-  // one thread would have appended them in.
-  void parallel() {
-    const std::size_t shards = visited_.size();
-    const auto& actions = m_.bounds().actions;
-    std::size_t level_begin = 0;
-    for (int depth = 0; depth < m_.bounds().depth && level_begin < nodes_.size(); ++depth) {
-      const std::size_t level_end = nodes_.size(), width = level_end - level_begin;
-      level_jobs_ = width < o_.parallel_threshold ? 1 : jobs_;
-      std::vector<std::uint8_t> trans(width, 0);
-      std::vector<std::uint32_t> masks(width, 0);
-      // Kept from level to level (cleared, not freed): their capacity is reused.
-      auto& buckets = buckets_;
-      if (buckets.empty())
-        buckets.assign(static_cast<std::size_t>(jobs_), std::vector<std::vector<candidate>>(shards));
-      std::vector<found_at> found(static_cast<std::size_t>(jobs_));
-      std::atomic<std::size_t> next_chunk{0};
-      constexpr std::size_t chunk = 512;
-      on_threads([&](int t) {
-        auto& mine = buckets[static_cast<std::size_t>(t)];
-        auto& f = found[static_cast<std::size_t>(t)];
-        // A thread's chunks come in rank order, so a successor it already
-        // kept has the smaller rank: a small direct-mapped cache drops most
-        // repeats before they reach the buckets.
-        std::vector<std::uint64_t> recent(4096, 0);
-        state next[2];
-        std::optional<violation> tv[2];
-        std::vector<successor_at> succ(2 * actions.size());
-        for (;;) {
-          const std::size_t c0 = level_begin + chunk * next_chunk.fetch_add(1);
-          if (c0 >= level_end) return;
-          for (std::size_t i = c0; i < std::min(c0 + chunk, level_end); ++i) {
-            const state s = state::unpack(nodes_[i].packed);
-            std::uint64_t seq = 0;
-            // As in sequential(): all successors, their slots prefetched.
-            std::size_t count = 0;
-            for (action a : actions) {
-              const int ways = m_.successors(s, a, next, tv);
-              for (int w = 0; w < ways; ++w) {
-                succ[count] = {next[w].pack(), a, std::move(tv[w]), next[w]};
-                if (succ[count].packed != nodes_[i].packed)
-                  visited_[shard_of(succ[count].packed)].prefetch(succ[count].packed);
-                ++count;
-              }
-            }
-            for (std::size_t k = 0; k < count; ++k) {
-              {
-                const action a = succ[k].via;
-                auto& tvw = succ[k].tv;
-                const std::uint64_t rank = (static_cast<std::uint64_t>(i) << seq_bits) | seq++;
-                const std::uint64_t packed = succ[k].packed;
-                const std::size_t sh = shard_of(packed);
-                const bool fresh = packed != nodes_[i].packed && !visited_[sh].contains(packed);
-                if (fresh) {
-                  auto& slot = recent[hash(packed ^ 0x9e3779b97f4a7c15ull) & (recent.size() - 1)];
-                  if (slot != packed + 1) mine[sh].push_back({packed, rank, a});
-                  slot = packed + 1;
-                }
-                if (rank >= f.rank || (!fresh && !tvw)) continue;
-                const std::optional<violation> v = tvw ? tvw : m_.invariants(succ[k].next);
-                if (v) f = {rank, *v, a};
-              }
-            }
-            trans[i - level_begin] = static_cast<std::uint8_t>(seq);
-          }
-        }
-      });
-      const auto first = std::min_element(found.begin(), found.end(), [](auto& a, auto& b) { return a.rank < b.rank; });
-
-      // (2) One new state once, with its smallest rank.
-      std::vector<std::vector<candidate>> fresh(shards);
-      std::atomic<std::size_t> next_shard{0};
-      std::atomic<std::uint64_t> growth{0};
-      std::uint64_t more = 0;
-      for (std::size_t sh = 0; sh < shards; ++sh) {
-        std::size_t n = 0;
-        for (const auto& b : buckets) n += b[sh].size();
-        // The table doubles at most log2 times; bound by what would fit if
-        // every candidate were new.
-        std::uint64_t slots = visited_[sh].bytes() / sizeof(std::uint64_t);
-        while (2 * (visited_[sh].size() + n) > slots) slots *= 2;
-        more += slots * sizeof(std::uint64_t) > visited_[sh].bytes() ? slots * sizeof(std::uint64_t) : 0;
-      }
-      if (!fits(more, "visited set")) return;
-      on_threads([&](int) {
-        for (;;) {
-          const std::size_t sh = next_shard.fetch_add(1);
-          if (sh >= shards) return;
-          auto& out = fresh[sh];
-          // Each state once, with its smallest rank: an open-addressing
-          // map from the state to its place in `out`.
-          std::size_t n = 0;
-          for (const auto& b : buckets) n += b[sh].size();
-          std::size_t size = 16;
-          while (size < 2 * n) size *= 2;
-          std::vector<std::uint32_t> place(size, UINT32_MAX);
-          out.reserve(n);
-          for (auto& b : buckets) {
-            for (const auto& c : b[sh]) {
-              for (std::size_t k = hash(c.packed) & (size - 1);; k = (k + 1) & (size - 1)) {
-                if (place[k] == UINT32_MAX) {
-                  place[k] = static_cast<std::uint32_t>(out.size());
-                  out.push_back(c);
-                  break;
-                }
-                auto& kept = out[place[k]];
-                if (kept.packed == c.packed) {
-                  if (c.rank < kept.rank) kept = c;
-                  break;
-                }
-              }
-            }
-            b[sh].clear();
-          }
-          for (const auto& c : out) {
-            visited_[sh].insert(c.packed);
-            const std::size_t p = static_cast<std::size_t>(c.rank >> seq_bits) - level_begin;
-            std::atomic_ref<std::uint32_t>(masks[p]).fetch_or(1u << (c.rank & ((1u << seq_bits) - 1)),
-                                                               std::memory_order_relaxed);
-          }
-          (void)growth;
-        }
-      });
-      // (3) Place them in rank order: a parent's new children follow the
-      // children of the parents before it, in sequence order.
-      std::vector<std::uint64_t> offset(width + 1, 0);
-      for (std::size_t p = 0; p < width; ++p) offset[p + 1] = offset[p] + static_cast<std::uint64_t>(std::popcount(masks[p]));
-      const std::size_t added = offset[width];
-      if (!reserve_nodes(added)) return;
-      nodes_.resize(level_end + added);
-      next_shard = 0;
-      on_threads([&](int) {
-        for (;;) {
-          const std::size_t sh = next_shard.fetch_add(1);
-          if (sh >= shards) return;
-          for (const auto& c : fresh[sh]) {
-            const std::size_t p = static_cast<std::size_t>(c.rank >> seq_bits) - level_begin;
-            const std::uint32_t below = masks[p] & ((1u << (c.rank & ((1u << seq_bits) - 1))) - 1);
-            nodes_[level_end + offset[p] + static_cast<std::uint64_t>(std::popcount(below))] = {
-                c.packed, static_cast<std::uint32_t>(c.rank >> seq_bits), c.via};
-          }
-          std::vector<candidate>().swap(fresh[sh]);
-        }
-      });
-
-      if (first->rank != UINT64_MAX) {
-        // What one thread would have counted when it stopped at this edge.
-        const std::size_t p = static_cast<std::size_t>(first->rank >> seq_bits) - level_begin;
-        const std::uint32_t seq = static_cast<std::uint32_t>(first->rank & ((1u << seq_bits) - 1));
-        for (std::size_t q = 0; q < p; ++q) r_.transitions += trans[q];
-        r_.transitions += seq + 1;
-        const std::uint32_t upto = seq == 31 ? masks[p] : masks[p] & ((2u << seq) - 1);
-        nodes_.resize(level_end + offset[p] + static_cast<std::uint64_t>(std::popcount(upto)));
-        r_.found = path_to(static_cast<std::uint32_t>(level_begin + p));
-        r_.found->path.push_back(first->via);
-        r_.found->v = first->v;
-        r_.depth = depth + 1;
-        return;
-      }
-      for (auto x : trans) r_.transitions += x;
-      level_begin = level_end;
-      if (nodes_.size() > level_end) r_.depth = depth + 1;
-    }
-    close(level_begin);
-  }
-
-  exploration finish() {
-    r_.states = nodes_.size();
+    r_.depth = r_.complete ? deepest : m_.bounds().depth;
     if (o_.visited_out)
-      for (const auto& n : nodes_) o_.visited_out->push_back(n.packed);
-    r_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    r_.peak_bytes = std::max(peak_, bytes());
-    return r_;
+      for (const auto& res : results_) o_.visited_out->insert(o_.visited_out->end(), res.visited.begin(), res.visited.end());
   }
 
   const machine& m_;
   explore_options o_;
-  std::uint64_t limit_ = 0, peak_ = 0;
-  int jobs_ = 1, level_jobs_ = 1;
-  static constexpr int shard_bits_ = 6;
-  std::vector<table> visited_ = std::vector<table>(std::size_t{1} << shard_bits_);
-  std::vector<node> nodes_;
-  std::vector<std::vector<std::vector<candidate>>> buckets_;  // per thread, per shard
+  std::uint64_t limit_ = 0;
+  int jobs_ = 1;
+  std::vector<partition> parts_;
+  std::vector<std::size_t> order_;  // partitions by weight, heaviest first
+  std::vector<partition_result> results_;
+  std::atomic<std::size_t> next_part_{0};
+  std::atomic<std::uint64_t> best_{no_violation};  // violation_key of the first counterexample
+  std::atomic<std::uint64_t> held_bytes_{0}, held_stored_{0}, peak_bytes_{0}, peak_stored_{0};
+  std::atomic<bool> stopped_{false};
+  std::mutex oom_mutex_;
+  std::optional<std::string> oom_;
   exploration r_;
   std::chrono::steady_clock::time_point start_;
 };

@@ -7,10 +7,17 @@
 //
 // The result says whether the search closed: complete when no state was
 // left unexpanded (every reachable state was checked), bounded when the
-// depth bound left a frontier. With jobs > 1 the search runs level by
-// level on that many threads and gives exactly the one-thread result: the
-// same states, transitions, depth, and the same counterexample (each new
-// state keeps the parent the one-thread order would give it).
+// depth bound left a frontier.
+//
+// No action changes a state's script, so the states of different scripts
+// never meet: the search explores each script's states on their own (one
+// partition at a time per thread, with a visited set and frontier small
+// enough to stay in cache), on `jobs` threads that take partitions with no
+// synchronization between levels. The one-thread breadth-first order is
+// script by script within each level, so the per-script counts of each
+// level give exactly the one-thread result: the same states, transitions,
+// depth, frontier, and the same first counterexample (the smallest depth,
+// then the smallest script), counted where one thread would have stopped.
 #pragma once
 
 #include <cstdint>
@@ -32,10 +39,11 @@ struct explore_options {
   int jobs = 1;                   // threads; 0: every core
   std::uint64_t memory_limit = 0; // bytes for the visited set and the nodes; 0: half the machine's memory
   int shard = 0, shards = 1;      // explore only the scripts with index % shards == shard
-  // Levels narrower than this run on one thread (starting threads costs
-  // more); tests set 0 so that every level runs on all of them.
-  std::size_t parallel_threshold = 4096;
-  // If set, receives every state visited, packed, in visiting order (tests).
+  // No effect (threads take whole scripts, with no per-level step to
+  // keep on one thread); kept so that existing callers compile.
+  std::size_t parallel_threshold = 0;
+  // If set, receives every state visited, packed: script by script, each
+  // in breadth-first order (tests).
   std::vector<std::uint64_t>* visited_out = nullptr;
 };
 
@@ -48,7 +56,11 @@ struct exploration {
   bool complete = false;          // the reachable space closed: nothing left unexpanded
   std::uint64_t frontier = 0;     // bounded: states at the bound, not expanded
   double seconds = 0;
-  std::uint64_t peak_bytes = 0;   // visited set and nodes, as allocated
+  // The most memory held at once by the visited sets and state lists
+  // (every thread's, as allocated), and the most states they held at once:
+  // peak_bytes / peak_stored is what a stored state costs.
+  std::uint64_t peak_bytes = 0;
+  std::uint64_t peak_stored = 0;
   int jobs = 1;
   // The memory limit stopped the search: nothing is proved. The message
   // says how much was needed.

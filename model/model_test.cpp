@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <unordered_set>
 
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
@@ -157,7 +158,9 @@ TEST(Model, AClosedSpaceIsReportedAsCompleteAtItsDepth) {
 
 TEST(Model, TheMemoryLimitStopsTheSearchWithAMessage) {
   explore_options o;
-  o.memory_limit = 64 << 10;
+  // Less than one script's visited set and states need (the search holds
+  // one script's states at a time per thread).
+  o.memory_limit = 8 << 10;
   const auto r = explore(machine(with(3, 2)), o);
   ASSERT_TRUE(r.out_of_memory);
   EXPECT_NE(r.out_of_memory->find("memory limit"), std::string::npos) << *r.out_of_memory;
@@ -204,6 +207,90 @@ TEST(ModelParallel, ThreadsFindTheOneThreadCounterexampleOfEveryBrokenSpec) {
     o.jobs = 3;
     o.parallel_threshold = 0;
     expect_same(one, explore(m, o), std::string(flaw_name(f)));
+  }
+}
+
+// A plain breadth-first search over every script at once (one visited set,
+// one queue, steps() with outcomes), stopping at the first violation: what
+// explore()'s figures are defined as, the oracle for its per-script,
+// threaded search.
+exploration plain_breadth_first(const machine& m) {
+  exploration r;
+  std::unordered_set<std::uint64_t> seen;
+  struct entry {
+    std::uint64_t packed;
+    std::size_t parent;
+    action via;
+  };
+  std::vector<entry> nodes;
+  auto stop = [&](std::size_t i, std::optional<action> last, const violation& v) {
+    counterexample c;
+    std::vector<action> rev;
+    for (; nodes[i].parent != i; i = nodes[i].parent) rev.push_back(nodes[i].via);
+    c.initial = state::unpack(nodes[i].packed);
+    c.path.assign(rev.rbegin(), rev.rend());
+    if (last) c.path.push_back(*last);
+    c.v = v;
+    r.found = c;
+    r.states = nodes.size();
+    return r;
+  };
+  for (const state& s : m.initial_states()) {
+    if (!seen.insert(s.pack()).second) continue;
+    nodes.push_back({s.pack(), nodes.size(), action::recv});
+    if (auto v = m.invariants(s)) return stop(nodes.size() - 1, std::nullopt, *v);
+  }
+  std::size_t begin = 0;
+  for (int depth = 0; depth < m.bounds().depth && begin < nodes.size(); ++depth) {
+    const std::size_t end = nodes.size();
+    for (std::size_t i = begin; i < end; ++i) {
+      for (action a : m.bounds().actions) {
+        for (const auto& x : m.steps(state::unpack(nodes[i].packed), a)) {
+          ++r.transitions;
+          const bool fresh = seen.insert(x.next.pack()).second;
+          if (fresh) nodes.push_back({x.next.pack(), i, a});
+          const auto v = x.transition_violation ? x.transition_violation
+                                                : fresh ? m.invariants(x.next) : std::optional<violation>{};
+          if (v) {
+            r.depth = depth + 1;
+            return stop(i, a, *v);
+          }
+        }
+      }
+    }
+    if (nodes.size() > end) r.depth = depth + 1;
+    begin = end;
+  }
+  r.states = nodes.size();
+  r.frontier = nodes.size() - begin;
+  r.complete = r.frontier == 0;
+  if (!r.complete) r.depth = m.bounds().depth;
+  return r;
+}
+
+TEST(ModelPartitions, OneAndTwoThreadsGiveThePlainBreadthFirstResult) {
+  struct case_ {
+    int messages, fragments, depth;
+    flaw f;
+  };
+  std::vector<case_> cases{{1, 1, 1000, flaw::none}, {2, 2, 6, flaw::none}, {3, 2, 10, flaw::none},
+                           {3, 2, 1000, flaw::none}, {2, 3, 1000, flaw::none}, {3, 3, 9, flaw::none},
+                           {3, 2, 0, flaw::none},    {3, 2, 1, flaw::none}};
+  for (auto f : {flaw::closed_before_drain, flaw::end_clears_queue, flaw::zero_timeout_first,
+                 flaw::no_timeout_if_paused, flaw::cancel_loses_message})
+    for (int depth : {3, 1000}) cases.push_back({3, 2, depth, f}), cases.push_back({2, 3, depth, f});
+  for (const auto& c : cases) {
+    scope sc = with(c.messages, c.fragments);
+    sc.depth = c.depth;
+    const machine m(sc, c.f);
+    const auto plain = plain_breadth_first(m);
+    for (int jobs : {1, 2}) {
+      explore_options o;
+      o.jobs = jobs;
+      expect_same(plain, explore(m, o),
+                  std::to_string(c.messages) + "x" + std::to_string(c.fragments) + " depth " + std::to_string(c.depth) +
+                      " " + std::string(flaw_name(c.f)) + ", " + std::to_string(jobs) + " threads");
+    }
   }
 }
 
