@@ -1,14 +1,20 @@
 // Model checking figures, against SPIN in the same run on the same models.
 //
 // For each scope, explored to completion: lastword's checker with one and
-// two threads (states, transitions, depth, states per second by the wall
-// clock and by CPU time, bytes per stored state), then SPIN on the scope's
-// Promela model (lastword explore --promela; pan compiled with -O2
-// -DSAFETY -DNOREDUCE, hash table sized to about twice the states), its
-// states per second by CPU time and wall clock and its memory from pan's
-// own report. Each figure is the best of three runs (the machine may be
-// shared). Then the reference's refinement runs per second with one and
-// two threads. `--quick` runs the smallest scopes once (ctest smoke test).
+// two threads, run alternately (so that both see the same load on a shared
+// machine), their states, transitions and depth, states per second by CPU
+// time and by the wall clock, the 2-thread speed-up (wall clock), and the
+// memory: the checker holds one script's states at a time per thread, so
+// its peak (visited sets and state lists, as allocated, every thread's) is
+// printed in all, per state explored and per state held at once. Then SPIN
+// on the scope's Promela model (lastword explore --promela; pan compiled with
+// -O2 -DSAFETY -DNOREDUCE, hash table sized to about twice the states), its
+// states per second by CPU time and wall clock and its memory from pan's own
+// report. Each figure is the best of the runs. Then the reference's
+// refinement runs per second with one and two threads, alternately. The
+// load average is printed before and after: on a loaded machine the wall
+// clock figures (and the speed-up) are lower than the CPU figures.
+// `--quick` runs the smallest scopes once (ctest smoke test).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,18 +50,21 @@ struct run {
   double wall = 1e9, cpu = 1e9;
 };
 
-run best_of(const model::machine& m, int jobs, int repeats) {
-  run best;
-  for (int k = 0; k < repeats; ++k) {
-    model::explore_options o;
-    o.jobs = jobs;
-    const double w0 = now(), c0 = cpu_seconds(RUSAGE_SELF);
-    auto r = model::explore(m, o);
-    const double wall = now() - w0, cpu = cpu_seconds(RUSAGE_SELF) - c0;
-    if (wall < best.wall) best.wall = wall, best.r = r;
-    best.cpu = std::min(best.cpu, cpu);
-  }
-  return best;
+void once(const model::machine& m, int jobs, run& best) {
+  model::explore_options o;
+  o.jobs = jobs;
+  const double w0 = now(), c0 = cpu_seconds(RUSAGE_SELF);
+  auto r = model::explore(m, o);
+  const double wall = now() - w0, cpu = cpu_seconds(RUSAGE_SELF) - c0;
+  if (wall < best.wall) best.wall = wall, best.r = r;
+  best.cpu = std::min(best.cpu, cpu);
+}
+
+void print_load(const char* when) {
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) < 0) load[0] = load[1] = load[2] = -1;
+  std::printf("load average %s: %.2f %.2f %.2f (1, 5, 15 min) on %d cores%s\n", when, load[0], load[1], load[2],
+              model::hardware_jobs(), load[0] > 0.5 ? " -- the machine is shared: other work runs beside this" : "");
 }
 
 struct spin_run {
@@ -139,22 +148,22 @@ spin_run run_spin(const model::machine& m, const fs::path& dir, std::uint64_t ex
 
 int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  const int repeats = quick ? 1 : 3;
+  const int repeats = quick ? 1 : 7;
   struct named {
     int messages, fragments;
   };
   const std::vector<named> scopes = quick ? std::vector<named>{{1, 1}, {2, 2}}
                                           : std::vector<named>{{3, 2}, {3, 3}, {4, 2}, {4, 3}};
   const fs::path work = fs::temp_directory_path() / ("lastword-model-bench-" + std::to_string(getpid()));
-  double load[3] = {0, 0, 0};
-  if (getloadavg(load, 3) < 0) load[0] = -1;
-  std::printf("Model checking against SPIN, same models, same run (best of %d; load average %.2f; %d cores).\n",
-              repeats, load[0], model::hardware_jobs());
+  std::printf("Model checking against SPIN, same models, same run (best of %d).\n", repeats);
+  print_load("at the start");
   std::printf("Every scope explored to completion; states/s per CPU second (by the wall clock in brackets:\n"
-              "the speed on a shared machine; for 2 threads the CPU figure is the work per state).\n\n");
+              "the speed on a shared machine; for 2 threads the CPU figure is the work per state).\n"
+              "1 and 2 threads run alternately; the speed-up is by the wall clock.\n\n");
   std::printf("| scope | states | transitions | depth | 1 thread states/s | 2 threads states/s | 2 threads speed-up (wall) "
-              "| bytes/state | SPIN states | SPIN states/s | SPIN bytes/state (stored) | SPIN memory | lastword/SPIN (1 thread, CPU) |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+              "| peak memory | bytes/state (peak / states) | bytes per state held | SPIN states | SPIN states/s "
+              "| SPIN bytes/state (stored) | SPIN memory | lastword/SPIN (1 thread, CPU) |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   int status = 0;
   for (const auto& n : scopes) {
     model::scope sc;
@@ -162,7 +171,11 @@ int main(int argc, char** argv) {
     sc.max_fragments = n.fragments;
     sc.depth = 1000000;
     const model::machine m(sc);
-    const run one = best_of(m, 1, repeats), two = best_of(m, 2, repeats);
+    run one, two;
+    for (int k = 0; k < repeats; ++k) {
+      once(m, 1, one);
+      once(m, 2, two);
+    }
     if (!one.r.complete || one.r.found || two.r.states != one.r.states || two.r.transitions != one.r.transitions) {
       std::printf("lastword: scope %d x %d did not complete, or the threads disagree\n", n.messages, n.fragments);
       return 1;
@@ -180,12 +193,16 @@ int main(int argc, char** argv) {
     }
     const double s = static_cast<double>(one.r.states);
     const double lw_cpu = s / one.cpu, sp_cpu = static_cast<double>(sp.stored) / sp.cpu;
-    std::printf("| %d x %d | %llu | %llu | %d | %.0f (%.0f) | %.0f (%.0f) | %.2fx | %.1f | %llu | %.0f (%.0f) | %.0f "
-                "| %.1f MiB | %.2fx |\n",
+    const double peak = static_cast<double>(std::max(one.r.peak_bytes, two.r.peak_bytes));
+    const double held = static_cast<double>(std::max<std::uint64_t>(1, one.r.peak_stored));
+    std::printf("| %d x %d | %llu | %llu | %d | %.0f (%.0f) | %.0f (%.0f) | %.2fx | %.0f KiB (1 thread %.0f KiB) | %.2f "
+                "| %.1f | %llu | %.0f (%.0f) | %.0f | %.1f MiB | %.2fx |\n",
                 n.messages, n.fragments, static_cast<unsigned long long>(one.r.states),
                 static_cast<unsigned long long>(one.r.transitions), one.r.depth, lw_cpu, s / one.wall,
-                s / two.cpu, s / two.wall, one.wall / two.wall, static_cast<double>(one.r.peak_bytes) / s, sp.stored,
-                sp_cpu, static_cast<double>(sp.stored) / sp.wall, sp.vector_bytes, sp.total_mib, lw_cpu / sp_cpu);
+                s / two.cpu, s / two.wall, one.wall / two.wall, peak / 1024,
+                static_cast<double>(one.r.peak_bytes) / 1024, static_cast<double>(one.r.peak_bytes) / s,
+                static_cast<double>(one.r.peak_bytes) / held, sp.stored, sp_cpu,
+                static_cast<double>(sp.stored) / sp.wall, sp.vector_bytes, sp.total_mib, lw_cpu / sp_cpu);
     std::fflush(stdout);
   }
   std::error_code ec;
@@ -203,8 +220,8 @@ int main(int argc, char** argv) {
     const model::machine m(sc);
     double best[2] = {1e9, 1e9}, cpu = 1e9;
     explore::result r;
-    for (int jobs = 1; jobs <= 2; ++jobs) {
-      for (int k = 0; k < (quick ? 1 : 2); ++k) {
+    for (int k = 0; k < (quick ? 1 : 2); ++k) {
+      for (int jobs = 1; jobs <= 2; ++jobs) {
         model::explore_options o;
         o.jobs = jobs;
         const double c0 = cpu_seconds(RUSAGE_SELF);
@@ -222,5 +239,6 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(r.states), static_cast<unsigned long long>(r.runs), runs / best[0],
                 runs / cpu, runs / best[1], best[0] / best[1]);
   }
+  print_load("at the end");
   return status;
 }
