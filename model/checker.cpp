@@ -1,5 +1,6 @@
 #include "model/checker.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,7 +192,14 @@ class search {
     return false;
   }
 
+  static double thread_cpu() noexcept {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+  }
+
   void work() {
+    const double cpu0 = thread_cpu();
     worker w;
     state next[2];
     std::optional<violation> tv[2];
@@ -203,6 +211,9 @@ class search {
     }
     held_bytes_.fetch_sub(w.bytes);
     held_stored_.fetch_sub(w.stored);
+    const double cpu = thread_cpu() - cpu0;
+    std::lock_guard<std::mutex> lock(oom_mutex_);
+    r_.busiest_thread_cpu_seconds = std::max(r_.busiest_thread_cpu_seconds, cpu);
   }
 
   static counterexample path_to(const std::vector<node>& nodes, std::uint32_t i) {

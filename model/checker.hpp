@@ -56,6 +56,9 @@ struct exploration {
   bool complete = false;          // the reachable space closed: nothing left unexpanded
   std::uint64_t frontier = 0;     // bounded: states at the bound, not expanded
   double seconds = 0;
+  // The CPU time of the busiest thread: what the wall clock would be on
+  // `jobs` idle cores (the load of a shared machine does not change it).
+  double busiest_thread_cpu_seconds = 0;
   // The most memory held at once by the visited sets and state lists
   // (every thread's, as allocated), and the most states they held at once:
   // peak_bytes / peak_stored is what a stored state costs.
