@@ -8,6 +8,7 @@
 #include <bit>
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -183,8 +184,11 @@ class search {
     if (total_bytes <= limit_) return true;
     std::lock_guard<std::mutex> lock(oom_mutex_);
     if (!oom_) {
-      oom_ = "the visited set would need " + std::to_string(total_bytes >> 20) +
-             " MiB in all, more than the memory limit of " + std::to_string(limit_ >> 20) + " MiB (" +
+      char need[64], limit[64];
+      std::snprintf(need, sizeof need, "%.1f", static_cast<double>(total_bytes) / (1 << 20));
+      std::snprintf(limit, sizeof limit, "%.1f", static_cast<double>(limit_) / (1 << 20));
+      oom_ = std::string("the visited set would need ") + need + " MiB in all, more than the memory limit of " +
+             limit + " MiB (" +
              std::to_string(total_bytes) + " bytes for " + std::to_string(total_stored) +
              " states held); raise --memory or narrow the scope";
       stopped_.store(true);
@@ -315,7 +319,10 @@ class search {
   // The one-thread figures from the partitions' levels.
   void combine() {
     if (oom_) {
+      // Nothing is proved; the states counted are those of the levels done.
       r_.out_of_memory = oom_;
+      for (const auto& res : results_)
+        for (auto n : res.nodes_at) r_.states += n;
       return;
     }
     auto at = [](const std::vector<std::uint64_t>& v, int d) -> std::uint64_t {
