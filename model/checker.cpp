@@ -79,7 +79,7 @@ struct node {
 // The successors of one state are numbered in the one-thread order
 // (actions in scope order, then each action's ways): at most 2 per action.
 constexpr int seq_bits = 5;
-static_assert(2 * action_count <= (1 << seq_bits));
+static_assert(max_successors <= (1 << seq_bits));
 
 class search {
  public:

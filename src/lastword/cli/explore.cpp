@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* explore_usage =
-    "usage: lastword explore [--impl NAME|all|none] [--messages N] [--fragments N] [--depth N]\n"
+    "usage: lastword explore [--impl NAME|all|none] [--messages N] [--fragments N] [--sends N] [--depth N]\n"
     "                        [--high N] [--low N] [--pings 0|1] [--ends LIST] [--actions LIST]\n"
     "                        [--waive LIST] [--jobs N] [--memory MIB] [--shard K/N]\n"
     "                        [--model-flaw NAME] [--promela FILE] [--json FILE] [--out DIR]\n"
@@ -41,7 +41,8 @@ constexpr const char* explore_usage =
     "  --merge      combine shard results (--json files) into one verdict with totals\n"
     "  --model-flaw explore a deliberately broken model (closed-before-drain,\n"
     "               end-clears-queue, zero-timeout-first, no-timeout-if-paused,\n"
-    "               cancel-loses-message): it must be rejected\n"
+    "               cancel-loses-message, close-overtakes-send, close-ignores-writes,\n"
+    "               closed-waits-for-echo): it must be rejected\n"
     "  --promela    also write the scope (and flaw) as a Promela model for SPIN\n"
     "               (model/promela/; SPIN's state count is this one + 1)\n"
 
@@ -49,8 +50,9 @@ constexpr const char* explore_usage =
     "  --pings      1: also every script with a ping before its data (default 0)\n"
     "  --ends       how scripts end, of close,bad,none (default all three)\n"
     "  --actions    the steps to explore, of read,read-all,eof,reset,recv,recv0,\n"
-    "               recv-timeout,streaming,cancel,close,advance,read-advance,read-all-eof\n"
-    "               (default all)\n"
+    "               recv-timeout,streaming,cancel,close,advance,read-advance,read-all-eof,\n"
+    "               send,send-fragmented,send-close,stall,release (default all)\n"
+    "  --sends      messages the consumer may send while open, 0..N (default 2)\n"
     "  --waive      invariants to set aside, e.g. F, so that a known violation does\n"
     "               not hide the others (default none; the verdict names them)\n"
     "  --json       also write the figures and verdicts as JSON\n"
@@ -96,7 +98,9 @@ const named_action action_names[] = {
     {"recv-timeout", model::action::recv_timeout}, {"streaming", model::action::streaming},
     {"cancel", model::action::cancel},             {"close", model::action::close},
     {"advance", model::action::advance},           {"read-advance", model::action::read_frame_and_advance},
-    {"read-all-eof", model::action::read_all_and_eof},
+    {"read-all-eof", model::action::read_all_and_eof}, {"send", model::action::send},
+    {"send-fragmented", model::action::send_fragmented}, {"send-close", model::action::send_and_close},
+    {"stall", model::action::stall_writes},        {"release", model::action::release_writes},
 };
 
 }  // namespace
@@ -319,6 +323,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       if (!number(0, 1000, sc.max_messages)) return 2;
     } else if (a == "--fragments") {
       if (!number(1, 1000, sc.max_fragments)) return 2;
+    } else if (a == "--sends") {
+      if (!number(0, 1000, sc.max_sends)) return 2;
     } else if (a == "--depth") {
       // No small cap: memory is the limit, checked as the visited set grows.
       if (!number(0, 1000000, sc.depth)) return 2;
@@ -345,7 +351,9 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     } else if (a == "--model-flaw") {
       bool known = false;
       for (auto f : {model::flaw::closed_before_drain, model::flaw::end_clears_queue, model::flaw::zero_timeout_first,
-                     model::flaw::no_timeout_if_paused, model::flaw::cancel_loses_message})
+                     model::flaw::no_timeout_if_paused, model::flaw::cancel_loses_message,
+                     model::flaw::close_overtakes_send, model::flaw::close_ignores_writes,
+                     model::flaw::closed_waits_for_echo})
         if (v == model::flaw_name(f)) flaw = f, known = true;
       if (!known) {
         err << "lastword explore: unknown model flaw '" << v << "' (see --help)\n";
@@ -428,7 +436,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       return 2;
     }
   }
-  out << "scope: messages 0.." << sc.max_messages << ", fragments 1.." << sc.max_fragments << ", depth " << sc.depth
+  out << "scope: messages 0.." << sc.max_messages << ", fragments 1.." << sc.max_fragments << ", sends 0.."
+      << sc.max_sends << ", depth " << sc.depth
       << ", high " << sc.high << ", low " << sc.low << (sc.pings ? ", pings" : "") << ", " << m.scripts().size()
       << " peer scripts, " << sc.actions.size() << " actions";
   if (options.shards > 1) out << ", shard " << options.shard << "/" << options.shards;
@@ -508,6 +517,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       ends += std::string(ends.empty() ? "" : ",") + "\"" +
               (e == model::script_end::close ? "close" : e == model::script_end::bad_frame ? "bad" : "none") + "\"";
     j << "{\"scope\":{\"messages\":" << sc.max_messages << ",\"fragments\":" << sc.max_fragments
+      << ",\"sends\":" << sc.max_sends
       << ",\"depth\":" << sc.depth << ",\"high\":" << sc.high << ",\"low\":" << sc.low
       << ",\"pings\":" << (sc.pings ? "true" : "false") << ",\"ends\":[" << ends << "],\"actions\":"
       << sc.actions.size() << ",\"flaw\":\"" << model::flaw_name(flaw) << "\",\"shard\":" << options.shard
