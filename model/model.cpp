@@ -350,8 +350,10 @@ void machine::read_available(state& s) const {
     for (; s.read < s.offered; ++s.read) {
       if (s.end != end_none) continue;  // discarded after the end of input
       const auto f = frame(s, s.read);
-      // A ping is answered: its pong waits while writes are stalled.
-      if (!f.data && !f.end && s.writes == write_side::stalled) s.writes = write_side::stalled_pong;
+      // A ping is answered while we are open (after our close frame
+      // nothing is sent, pongs included): its pong waits while writes
+      // are stalled.
+      if (!f.data && !f.end && !s.closing && s.writes == write_side::stalled) s.writes = write_side::stalled_pong;
       if (!f.end) continue;  // data is queued
       s.end = scripts_[s.script].end == script_end::close ? end_close : end_failed;
     }

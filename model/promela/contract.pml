@@ -136,8 +136,8 @@ inline read_available() {
         do
         :: rd < offered ->
            if
-           :: endr == END_NONE && kind[rd] == K_PING && writes == W_STALLED -> writes = W_STALLED_PONG
-           :: else -> skip  /* a ping is answered: its pong waits while writes are stalled */
+           :: endr == END_NONE && kind[rd] == K_PING && !closing && writes == W_STALLED -> writes = W_STALLED_PONG
+           :: else -> skip  /* a ping is answered while open: its pong waits while writes are stalled */
            fi;
            if
            :: endr == END_NONE && kind[rd] == K_END -> endr = (scend == SC_CLOSE -> END_CLOSE : END_FAILED)
