@@ -419,6 +419,24 @@ TEST(Model, ARecvWaitingWhenTheCloseFrameArrivesRaisesAlthoughTheEchoIsStalled) 
   EXPECT_FALSE(s.close_written);
 }
 
+// After our close frame nothing is sent, pongs included: a ping read then,
+// with writes stalled, leaves nothing waiting, and close() returns at EOF
+// (a random refinement path showed the reference doing so).
+TEST(Model, APingReadAfterOurCloseFrameLeavesNoPongWaiting) {
+  scope sc = with(0, 1, {script_end::none}, true);
+  const machine m(sc);
+  ASSERT_EQ(m.scripts().size(), 2u);
+  ASSERT_TRUE(m.scripts()[1].ping);
+  state s = m.initial_states()[1];
+  after(m, s, {action::close, action::stall_writes, action::read_frame});
+  EXPECT_EQ(s.writes, write_side::stalled);
+  EXPECT_EQ(after(m, s, {action::eof}), (std::vector<outcome::kind>{outcome::kind::close_returned}));
+  // While open, the pong waits with the stalled writes.
+  state t = m.initial_states()[1];
+  after(m, t, {action::stall_writes, action::read_frame});
+  EXPECT_EQ(t.writes, write_side::stalled_pong);
+}
+
 TEST(Model, CorrectSpecPassesTheDefaultScope) {
   const auto r = explore(machine(scope{}));
   EXPECT_FALSE(r.found) << (r.found ? std::string(1, r.found->v.invariant) + ": " + r.found->v.what : "");
