@@ -21,11 +21,14 @@ constexpr int width_of(std::string_view field) {
 // The widths as constants (pack() is on the checker's hot path).
 constexpr int w_script = width_of("script"), w_offered = width_of("offered"), w_read = width_of("read"),
               w_consumed = width_of("consumed"), w_delivered = width_of("delivered"), w_taken = width_of("taken"),
-              w_yielded = width_of("yielded"), w_end = width_of("end"), w_call = width_of("call");
+              w_yielded = width_of("yielded"), w_end = width_of("end"), w_call = width_of("call"),
+              w_sent = width_of("sent"), w_written = width_of("written"), w_close_at = width_of("close_at"),
+              w_writes = width_of("writes");
 static_assert(width_of("end") > 0 && (1u << width_of("end")) > static_cast<unsigned>(end_reason::close_timeout));
 static_assert(width_of("call") > 0 && (1u << width_of("call")) > static_cast<unsigned>(pending_call::streaming));
+static_assert(width_of("writes") > 0 && (1u << width_of("writes")) > static_cast<unsigned>(write_side::dropped));
 constexpr int total_bits() {
-  int n = 8;  // the eight flags
+  int n = 10;  // the ten flags
   for (const auto& f : packed_fields) n += f.bits;
   return n;
 }
@@ -60,6 +63,7 @@ std::vector<misfit> misfits(const scope& sc) {
   if (sc.max_fragments < 1) out.push_back({"a message needs at least one fragment", 0, 0});
   if (sc.ends.empty()) out.push_back({"the scope needs at least one way for a script to end", 0, 0});
   if (sc.depth < 0) out.push_back({"the depth must not be negative", 0, 0});
+  if (sc.max_sends < 0) out.push_back({"sends must not be negative", 0, 0});
   if (!out.empty()) return out;
   const std::uint64_t m = static_cast<std::uint64_t>(sc.max_messages), f = static_cast<std::uint64_t>(sc.max_fragments);
   const bool end_frame =
@@ -69,7 +73,9 @@ std::vector<misfit> misfits(const scope& sc) {
   const std::uint64_t scripts = script_count(sc);
   const std::pair<const char*, std::uint64_t> needs[] = {
       {"script", scripts == 0 ? 0 : scripts - 1}, {"offered", frames}, {"read", frames}, {"consumed", data},
-      {"delivered", m}, {"taken", f}, {"yielded", f}};
+      {"delivered", m}, {"taken", f}, {"yielded", f},
+      {"sent", static_cast<std::uint64_t>(sc.max_sends)}, {"written", static_cast<std::uint64_t>(sc.max_sends)},
+      {"close_at", static_cast<std::uint64_t>(sc.max_sends)}};
   for (const auto& [field, needed] : needs) {
     const std::uint64_t limit = (std::uint64_t{1} << width_of(field)) - 1;
     if (needed > limit) out.push_back({field, needed, limit});
@@ -92,6 +98,11 @@ std::string_view action_name(action a) noexcept {
     case action::advance: return "advance 1000";
     case action::read_frame_and_advance: return "read frames 1; advance 1000";
     case action::read_all_and_eof: return "read all; eof";
+    case action::send: return "send";
+    case action::send_fragmented: return "send more; send continuation";
+    case action::send_and_close: return "send; close 1000";
+    case action::stall_writes: return "stall-writes";
+    case action::release_writes: return "release-writes";
   }
   return "?";
 }
@@ -104,6 +115,9 @@ std::string_view flaw_name(flaw f) noexcept {
     case flaw::zero_timeout_first: return "zero-timeout-first";
     case flaw::no_timeout_if_paused: return "no-timeout-if-paused";
     case flaw::cancel_loses_message: return "cancel-loses-message";
+    case flaw::close_overtakes_send: return "close-overtakes-send";
+    case flaw::close_ignores_writes: return "close-ignores-writes";
+    case flaw::closed_waits_for_echo: return "closed-waits-for-echo";
   }
   return "?";
 }
@@ -146,6 +160,10 @@ std::uint64_t state::pack() const noexcept {
   put(yielded, w_yielded);
   put(static_cast<std::uint8_t>(end), w_end);
   put(static_cast<std::uint8_t>(call), w_call);
+  put(sent, w_sent);
+  put(written, w_written);
+  put(close_at, w_close_at);
+  put(static_cast<std::uint8_t>(writes), w_writes);
   put(eof, 1);
   put(reset, 1);
   put(reader_done, 1);
@@ -154,6 +172,8 @@ std::uint64_t state::pack() const noexcept {
   put(timer, 1);
   put(paused, 1);
   put(raised, 1);
+  put(close_written, 1);
+  put(close_early, 1);
   LASTWORD_ASSERT(overflow == 0);
   return v;
 }
@@ -165,6 +185,8 @@ state state::unpack(std::uint64_t v) noexcept {
     v >>= bits;
     return x;
   };
+  s.close_early = get(1);
+  s.close_written = get(1);
   s.raised = get(1);
   s.paused = get(1);
   s.timer = get(1);
@@ -173,6 +195,10 @@ state state::unpack(std::uint64_t v) noexcept {
   s.reader_done = get(1);
   s.reset = get(1);
   s.eof = get(1);
+  s.writes = static_cast<write_side>(get(w_writes));
+  s.close_at = static_cast<std::uint8_t>(get(w_close_at));
+  s.written = static_cast<std::uint8_t>(get(w_written));
+  s.sent = static_cast<std::uint8_t>(get(w_sent));
   s.call = static_cast<pending_call>(get(w_call));
   s.end = static_cast<end_reason>(get(w_end));
   s.yielded = static_cast<std::uint8_t>(get(w_yielded));
@@ -267,6 +293,54 @@ std::uint8_t machine::frames_of_message(const state& s, std::uint8_t m) const { 
 std::uint8_t machine::data_frames_read(const state& s) const { return table(s).dfr[s.read]; }
 std::uint8_t machine::complete_messages_read(const state& s) const { return table(s).cmr[s.read]; }
 
+// The connection is open for sending: neither our close() nor the end of
+// input came (a send() then fails and writes nothing).
+bool machine::open(const state& s) { return s.end == end_none && !s.closing; }
+
+// Our close frame is in the write order: close() sent it, or the reader
+// queued the echo of the peer's close frame, or the close of a failure.
+bool machine::close_queued(const state& s) { return s.closing || s.end == end_close || s.end == end_failed; }
+
+// Bytes wait to be written (possible only while writes are stalled).
+bool machine::writes_pending(const state& s) {
+  if (s.writes != write_side::stalled && s.writes != write_side::stalled_pong) return false;
+  return s.writes == write_side::stalled_pong || s.written < writable(s) || (close_queued(s) && !s.close_written);
+}
+
+// The close timer can still expire: it bounds the wait for the peer while
+// reading goes on, and a close() waiting for our writes after it ended.
+bool machine::timer_running(const state& s) { return s.timer && (!s.reader_done || writes_pending(s)); }
+
+// The messages ahead of our close frame in the write order: until the
+// close frame is queued, every message sent (close_at follows sent); then
+// those sent before it (sends after it fail, so it is all of them unless
+// a broken spec puts the close frame first).
+std::uint8_t machine::writable(const state& s) { return close_queued(s) ? s.close_at : s.sent; }
+
+// Whatever is queued is written, in the write order: the messages ahead of
+// our close frame, then the close frame (nothing goes out while writes are
+// stalled).
+void machine::write_out(state& s, const sink& out) const {
+  if (!close_queued(s)) s.close_at = s.sent;
+  if (s.writes != write_side::flowing) return;
+  for (; s.written < writable(s); ++s.written) out.push({outcome::kind::sent, s.written});
+  if (close_queued(s) && !s.close_written) s.close_written = true;
+}
+
+// One send() call of `frames` frames (in one turn): counted when the
+// connection is open, failed otherwise; false when the scope's sends are
+// used up.
+bool machine::send_call(state& s, const sink& out, int frames) const {
+  if (!open(s)) {
+    for (int k = 0; k < frames; ++k) out.push({outcome::kind::send_failed});
+    return true;
+  }
+  if (s.sent >= scope_.max_sends) return false;
+  ++s.sent;
+  s.close_at = s.sent;  // not queued yet: the close frame, when it comes, goes after it
+  return true;
+}
+
 void machine::read_available(state& s) const {
   if (s.reader_done) return;
   // F: no reading above the high-water mark, until the input has ended.
@@ -276,7 +350,11 @@ void machine::read_available(state& s) const {
     for (; s.read < s.offered; ++s.read) {
       if (s.end != end_none) continue;  // discarded after the end of input
       const auto f = frame(s, s.read);
-      if (!f.end) continue;  // data is queued; a ping is answered, not queued
+      // A ping is answered while we are open (after our close frame
+      // nothing is sent, pongs included): its pong waits while writes
+      // are stalled.
+      if (!f.data && !f.end && !s.closing && s.writes == write_side::stalled) s.writes = write_side::stalled_pong;
+      if (!f.end) continue;  // data is queued
       s.end = scripts_[s.script].end == script_end::close ? end_close : end_failed;
     }
     // The reader decides whether to read again after each read: a read
@@ -300,8 +378,12 @@ void machine::read_available(state& s) const {
 // Lets the pending call progress; true if anything changed.
 bool machine::consumer_progress(state& s, const sink& out) const {
   const std::uint8_t complete = complete_messages_read(s);
+  // closed-waits-for-echo: the consumer sees the end of input only once the
+  // echo of the peer's close frame was written (or the transport dropped).
+  const bool ended = s.end != end_none && !(flaw_ == flaw::closed_waits_for_echo && s.end == end_close &&
+                                            !s.close_written && s.writes != write_side::dropped);
   if (s.call == call_recv || s.call == call_recv_timeout) {
-    if (flaw_ == flaw::closed_before_drain && s.end != end_none) {
+    if (flaw_ == flaw::closed_before_drain && ended) {
       out.push({outcome::kind::closed});
       s.raised = true;
       s.call = call_none;
@@ -314,7 +396,7 @@ bool machine::consumer_progress(state& s, const sink& out) const {
       s.call = call_none;
       return true;
     }
-    if (s.end != end_none) {
+    if (ended) {
       out.push({outcome::kind::closed});
       s.raised = true;
       s.call = call_none;
@@ -338,7 +420,7 @@ bool machine::consumer_progress(state& s, const sink& out) const {
         return true;
       }
     }
-    if (s.end != end_none) {
+    if (ended) {
       // P: the fragments received were returned; the message never ends.
       out.push({outcome::kind::closed});
       s.raised = true;
@@ -358,13 +440,22 @@ void machine::fire(state& s, const sink& out, bool recv_timer, bool close_timer)
     out.push({outcome::kind::timeout});
     s.call = call_none;
   }
-  if (close_timer && s.timer && !s.reader_done) {
-    // The close timeout: give up on the peer.
+  if (close_timer && timer_running(s)) {
+    // The close timeout: give up on the peer (and on our writes), drop the
+    // transport.
+    const bool unwritten = writes_pending(s);
     s.reader_done = true;
     s.paused = false;
     if (s.end == end_none) {
       s.end = end_timeout;
       if (flaw_ == flaw::end_clears_queue) s.consumed = data_frames_read(s);
+    }
+    // S: what was still unwritten fails with the transport (with nothing
+    // unwritten, a dropped transport is one that ended: no new write can
+    // come after the end of input).
+    if (unwritten) {
+      for (std::uint8_t k = s.written; k < writable(s); ++k) out.push({outcome::kind::send_failed});
+      s.writes = write_side::dropped;
     }
   }
 }
@@ -382,9 +473,16 @@ void machine::settle(state& s, const sink& out) const {
     const bool close_expected = s.closing || s.end == end_close || s.end == end_failed;
     if (!s.timer && !s.reader_done && close_expected && !(flaw_ == flaw::no_timeout_if_paused && s.paused))
       s.timer = true;
-    if (s.close_pending && s.reader_done) {
+    write_out(s, out);
+    // S and L: a close() waiting for our writes after reading ended waits
+    // at most the close timeout too.
+    if (!s.timer && s.reader_done && s.close_pending && writes_pending(s)) s.timer = true;
+    // close() returns once reading ended and what was sent before it was
+    // written, or can no longer be.
+    if (s.close_pending && s.reader_done && (!writes_pending(s) || flaw_ == flaw::close_ignores_writes)) {
       out.push({outcome::kind::close_returned});
       s.close_pending = false;
+      if (s.written < s.sent && s.writes != write_side::dropped) s.close_early = true;
     }
     if (s == before) return;
   }
@@ -421,10 +519,10 @@ int machine::steps_impl(const state& s0, action a, state next[2], std::optional<
   if (a != action::read_frame_and_advance) return apply(next[0], a, first, tv[0]) ? 1 : 0;
   // The frame's read and the expired timers are ready in the same turn:
   // either may be handled first. Without a timer to expire it is read_frame.
-  if (s0.call != call_recv_timeout && !(s0.timer && !s0.reader_done)) return 0;
+  if (s0.call != call_recv_timeout && !timer_running(s0)) return 0;
   // Time jumps at the start of the turn: only the timers running then
   // expire, not one the read starts.
-  const bool recv_timer = s0.call == call_recv_timeout, close_timer = s0.timer && !s0.reader_done;
+  const bool recv_timer = s0.call == call_recv_timeout, close_timer = timer_running(s0);
   if (!apply(next[0], action::read_frame, first, tv[0])) return 0;
   fire(next[0], first, recv_timer, close_timer);
   settle(next[0], first);
@@ -441,7 +539,7 @@ int machine::steps_impl(const state& s0, action a, state next[2], std::optional<
 
 std::vector<successor> machine::steps_or_stay(const state& s, action a) const {
   auto out = steps(s, a);
-  if (!out.empty() || a == action::close) return out;
+  if (!out.empty() || a == action::close || a == action::send_and_close) return out;
   // What the step still does where its full form is not enabled.
   switch (a) {
     case action::read_all:                // one frame left: a read of it
@@ -525,8 +623,38 @@ bool machine::apply(state& s, action a, const sink& out, std::optional<violation
       if (s.end == end_none) s.closing = true;
       break;
     case action::advance:
-      if (s.call != call_recv_timeout && !(s.timer && !s.reader_done)) return false;
+      if (s.call != call_recv_timeout && !timer_running(s)) return false;
       fire(s, out, true, true);
+      break;
+    case action::send:
+      if (!send_call(s, out, 1)) return false;
+      break;
+    case action::send_fragmented:
+      // Two calls, one message: its frames are written (or fail) together,
+      // so the continuation's result is its message's (one outcome).
+      if (!send_call(s, out, 1)) return false;
+      break;
+    case action::send_and_close: {
+      if (s.closing || s.close_pending) return false;
+      const bool was_open = open(s);
+      if (!send_call(s, out, 1)) return false;
+      s.close_pending = true;
+      if (s.end == end_none) s.closing = true;
+      if (flaw_ == flaw::close_overtakes_send && was_open) {
+        // The send's frame joins the write order after the close frame,
+        // where it is refused: it fails and is never written.
+        s.close_at = static_cast<std::uint8_t>(s.sent - 1);
+        out.push({outcome::kind::send_failed});
+      }
+      break;
+    }
+    case action::stall_writes:
+      if (s.writes != write_side::flowing) return false;
+      s.writes = write_side::stalled;
+      break;
+    case action::release_writes:
+      if (s.writes != write_side::stalled && s.writes != write_side::stalled_pong) return false;
+      s.writes = write_side::flowing;
       break;
     case action::read_frame_and_advance:
     case action::read_all_and_eof:
@@ -575,9 +703,18 @@ std::optional<violation> machine::invariants(const state& s) const {
     return violation{'L', "recv() still waits although it could complete"};
   if (s.call == call_streaming && (s.end != end_none || s.consumed < received))
     return violation{'L', "recv_streaming() still waits although it could progress"};
-  // L: close() always has a timeout.
-  if (s.close_pending && !s.reader_done && !s.timer)
+  // L: close() always has a timeout, also while it waits for our writes.
+  if (s.close_pending && !s.timer && (!s.reader_done || writes_pending(s)))
     return violation{'L', "close() can wait forever: no close timeout is running"};
+  // S: the messages sent before close() are written before our close frame,
+  // each once, and close() returns only after them (or a dropped transport).
+  if (s.written > s.sent) return violation{'S', "more messages were written than send() was called for"};
+  if (s.close_written && s.close_at != s.sent)
+    return violation{'S', "our close frame was written ahead of " + std::to_string(s.sent - s.close_at) +
+                              " message(s) whose send() was called before close()"};
+  if (s.close_early)
+    return violation{'S', "close() returned with " + std::to_string(s.sent - s.written) +
+                              " message(s) sent before it unwritten, and the transport had not failed"};
   return std::nullopt;
 }
 
@@ -601,6 +738,17 @@ scenario::scenario machine::to_scenario(const state& initial, const std::vector<
   if (sc.end == script_end::close) out.peer.push_back({scenario::peer_frame::kind::close, true, {}, 1000, {}});
   if (sc.end == script_end::bad_frame)
     out.peer.push_back({scenario::peer_frame::kind::raw, true, std::string("\x83\x00", 2), {}, {}});
+  // The consumer's k-th send() is message "s<k>": text when k is even,
+  // binary when odd (a fragmented one in two frames, "s<k>a" and "s<k>b").
+  int sends = 0;
+  auto send_step = [&](bool fin, const char* part) {
+    scenario::step p;
+    p.k = scenario::step::kind::send;
+    p.frame = sends % 2 == 0 ? scenario::peer_frame::kind::text : scenario::peer_frame::kind::binary;
+    p.payload = "s" + std::to_string(sends) + part;
+    p.fin = fin;
+    return p;
+  };
   for (action a : path) {
     scenario::step p;
     switch (a) {
@@ -633,6 +781,27 @@ scenario::scenario machine::to_scenario(const state& initial, const std::vector<
         p.k = scenario::step::kind::eof;
         break;
       }
+      case action::send: p = send_step(true, ""); ++sends; break;
+      case action::send_fragmented: {
+        scenario::step first = send_step(false, "a");
+        first.same_turn_as_next = true;
+        out.schedule.push_back(first);
+        p = send_step(true, "b");
+        p.frame = scenario::peer_frame::kind::continuation;
+        ++sends;
+        break;
+      }
+      case action::send_and_close: {
+        scenario::step first = send_step(true, "");
+        first.same_turn_as_next = true;
+        out.schedule.push_back(first);
+        ++sends;
+        p.k = scenario::step::kind::close;
+        p.code = 1000;
+        break;
+      }
+      case action::stall_writes: p.k = scenario::step::kind::stall_writes; break;
+      case action::release_writes: p.k = scenario::step::kind::release_writes; break;
     }
     out.schedule.push_back(p);
   }

@@ -5,9 +5,16 @@
 // a peer script (data messages split in fragments, then how the script
 // ends) and actions that are scenario steps (read the next frame or all,
 // EOF, reset, recv with and without a zero timeout, recv-streaming, cancel,
-// close, advance time past every timeout). After each action the model
-// settles, as a real system does when nothing external happens: the reader
-// reads what it may, the pending consumer call completes if it can.
+// close, advance time past every timeout; the consumer's own send() of a
+// message in one frame or two, a send() in the turn of close(), and our
+// writes stalled and released). After each action the model settles, as a
+// real system does when nothing external happens: the reader reads what it
+// may, the pending consumer call completes if it can, whatever is queued
+// for writing is written unless writes are stalled.
+//
+// The send side (SPEC S) is counted, not listed: how many messages the
+// consumer sent while the connection was open, how many were written, and
+// how many were written when our close frame (ours or the echo) went out.
 //
 // A state is small and packed into 64 bits (each field's width checked
 // against the scope when the machine is built); every invariant of the SPEC
@@ -50,8 +57,16 @@ enum class action : std::uint8_t {
   advance,      // time passes beyond every timeout
   read_frame_and_advance,  // the next frame and the timeouts, in one turn
   read_all_and_eof,        // every frame left and EOF, in one turn
+  send,            // send() of the next message, one frame (text or binary by its index)
+  send_fragmented, // send() of the next message in two frames (more, then continuation), one turn
+  send_and_close,  // send() of the next message and close(1000) in one turn: the send in flight
+  stall_writes,    // our writes stop completing (the peer does not read)
+  release_writes,  // ... and complete again: what was queued is written
 };
-inline constexpr int action_count = 13;
+inline constexpr int action_count = 18;
+// Successors of one state, at most: every action has one way but
+// read_frame_and_advance, which has two (the checker numbers them).
+inline constexpr int max_successors = action_count + 1;
 std::string_view action_name(action a) noexcept;
 
 // Deliberate mistakes, each a known way to break the contract (the
@@ -63,19 +78,24 @@ enum class flaw : std::uint8_t {
   zero_timeout_first,    // a zero timeout is checked before the queue
   no_timeout_if_paused,  // close() waits without a timeout while paused
   cancel_loses_message,  // a cancelled streaming call drops its fragments
+  close_overtakes_send,  // S: a send() in the turn of close() joins the write order after the close frame
+  close_ignores_writes,  // S: close() returns once reading ended, with sent messages still unwritten
+  closed_waits_for_echo, // L (stalled writes): ConnectionClosed waits until our close echo was written
 };
 std::string_view flaw_name(flaw f) noexcept;
 
 struct scope {
   int max_messages = 2;   // scripts with 0..max_messages data messages
   int max_fragments = 2;  // each with 1..max_fragments fragments
+  int max_sends = 2;      // messages the consumer may send while the connection is open
   bool pings = false;     // also every script with a ping before its data
   std::vector<script_end> ends{script_end::close, script_end::bad_frame, script_end::none};
   std::vector<action> actions{action::read_frame, action::read_all,     action::eof,
                               action::reset,      action::recv,         action::recv_zero,
                               action::recv_timeout, action::streaming,  action::cancel,
                               action::close,      action::advance,      action::read_frame_and_advance,
-                              action::read_all_and_eof};
+                              action::read_all_and_eof, action::send,   action::send_fragmented,
+                              action::send_and_close, action::stall_writes, action::release_writes};
   std::size_t high = 1, low = 0;  // flow control marks, in frames
   int depth = 6;                  // actions per path
 };
@@ -90,8 +110,9 @@ struct field_width {
   int bits;
 };
 inline constexpr field_width packed_fields[] = {
-    {"script", 16},   {"offered", 6}, {"read", 6},  {"consumed", 6}, {"delivered", 5},
-    {"taken", 5},     {"yielded", 5}, {"end", 3},   {"call", 2},
+    {"script", 14}, {"offered", 5}, {"read", 5},   {"consumed", 5}, {"delivered", 4},
+    {"taken", 4},   {"yielded", 4}, {"end", 3},    {"call", 2},     {"sent", 2},
+    {"written", 2}, {"close_at", 2}, {"writes", 2},
 };
 
 // A field whose largest value in the scope does not fit its width.
@@ -121,6 +142,13 @@ enum class end_reason : std::uint8_t {
 };
 // The consumer call that is waiting.
 enum class pending_call : std::uint8_t { none, recv, recv_timeout, streaming };
+// Our side of the transport, for writing.
+enum class write_side : std::uint8_t {
+  flowing,       // writes complete in the turn they start
+  stalled,       // writes wait (stall-writes) until released
+  stalled_pong,  // ... and a pong is among the bytes waiting
+  dropped,       // our close timer dropped the transport with bytes unwritten: they failed
+};
 
 // The abstract state. Every field has a fixed bit width in pack(); a scope
 // whose values would not fit is refused when the machine is built (misfits()),
@@ -135,6 +163,15 @@ struct state {
   std::uint8_t yielded = 0;    // fragments a stream returned before it raised (P)
   end_reason end = end_reason::none;
   pending_call call = pending_call::none;
+  // S: messages whose send() was called while the connection was open (a
+  // send() after close() or after the end of input fails and is not
+  // counted), and how many of them were written.
+  std::uint8_t sent = 0;
+  std::uint8_t written = 0;
+  // Where our close frame is in the write order: the messages ahead of it
+  // (it follows `sent` until the close frame is queued).
+  std::uint8_t close_at = 0;
+  write_side writes = write_side::flowing;
   bool eof = false, reset = false;
   bool reader_done = false;
   bool closing = false;        // the application sent its close frame
@@ -142,6 +179,11 @@ struct state {
   bool timer = false;          // the close timer is armed
   bool paused = false;
   bool raised = false;         // a call returned ConnectionClosed
+  bool close_written = false;  // our close frame (or the echo of the peer's) was written
+  // A close() returned while messages sent before it were unwritten and
+  // the transport was up (S; never set by the correct model, so it adds no
+  // states: close() returning is otherwise an outcome, not state).
+  bool close_early = false;
 
   std::uint64_t pack() const noexcept;
   static state unpack(std::uint64_t v) noexcept;
@@ -157,6 +199,8 @@ struct outcome {
     closed,          // a recv or stream raised ConnectionClosed
     timeout, cancelled, busy,
     close_returned,  // close() returned
+    sent,            // a send() returned: its message was written
+    send_failed,     // a send() failed (after close or the end of input, or the transport was dropped)
   };
   kind k;
   std::uint8_t index = 0;
@@ -200,7 +244,7 @@ class machine {
   // `next`, their transition violations into `tv`; returns how many.
   int successors(const state& s, action a, state next[2], std::optional<violation> tv[2]) const;
 
-  // Every state invariant (D, P, F, L, K) that `s` breaks.
+  // Every state invariant (D, P, F, L, K, S, W) that `s` breaks.
   std::optional<violation> invariants(const state& s) const;
 
   // The path as a scenario that `lastword replay` accepts.
@@ -247,6 +291,13 @@ class machine {
   bool apply(state& s, action a, const sink& out, std::optional<violation>& tv) const;
   void read_available(state& s) const;
   bool consumer_progress(state& s, const sink& out) const;
+  void write_out(state& s, const sink& out) const;
+  bool send_call(state& s, const sink& out, int frames) const;
+  static bool open(const state& s);
+  static bool close_queued(const state& s);
+  static bool writes_pending(const state& s);
+  static std::uint8_t writable(const state& s);
+  static bool timer_running(const state& s);
 
   scope scope_;
   flaw flaw_;

@@ -13,7 +13,14 @@
  * script is chosen.
  *
  * The scope part defines: NSCRIPTS, MAXFR (frames of the longest script), MAXD (its
- * data frames), MAXM (messages), SCRIPT_BITS, HIGH, LOW, FLAW and HAS_*.
+ * data frames), MAXM (messages), SCRIPT_BITS, HIGH, LOW, MAXSENDS (the
+ * consumer's sends while open), FLAW and HAS_*.
+ *
+ * The send side (SPEC S) is counted: messages sent while open, written, and
+ * the messages ahead of our close frame in the write order (close_at, which
+ * follows `sent` until our close frame is queued); our writes flow, stall
+ * (with or without a pong among the waiting bytes) or were dropped by the
+ * close timer.
  */
 
 #define END_NONE    0
@@ -28,6 +35,11 @@
 #define CALL_RECV_TIMEOUT 2
 #define CALL_STREAMING    3
 
+#define W_FLOWING      0
+#define W_STALLED      1
+#define W_STALLED_PONG 2  /* ... and a pong is among the bytes waiting */
+#define W_DROPPED      3  /* our close timer dropped the transport */
+
 #define K_PING 0
 #define K_DATA 1
 #define K_END  2
@@ -41,6 +53,9 @@
 #define FLAW_ZERO_TIMEOUT_FIRST   3
 #define FLAW_NO_TIMEOUT_IF_PAUSED 4
 #define FLAW_CANCEL_LOSES_MESSAGE 5
+#define FLAW_CLOSE_OVERTAKES_SEND 6  /* S: a send in close()'s turn goes after the close frame */
+#define FLAW_CLOSE_IGNORES_WRITES 7  /* S: close() returns with sent messages unwritten */
+#define FLAW_CLOSED_WAITS_FOR_ECHO 8 /* L: ConnectionClosed waits for the echo to be written */
 
 /* The state vector: lastword's model::state, field for field. */
 unsigned script : SCRIPT_BITS;
@@ -52,7 +67,13 @@ byte taken;      /* fragments taken by the pending streaming call */
 byte yielded;    /* fragments a stream returned before it raised */
 byte endr;       /* END_* */
 byte call;       /* CALL_* */
+byte sent;       /* messages send() was called for while open */
+byte written;    /* ... of them written */
+byte close_at;   /* messages ahead of our close frame in the write order */
+byte writes;     /* W_* */
 bit eof, rst, reader_done, closing, close_pending, timer, paused, raised;
+bit close_written;  /* our close frame (or the echo) was written */
+bit close_early;     /* a close() returned with sent messages unwritten, the transport up */
 
 /* The chosen script's frames (constant along a path). */
 hidden byte nframes, nmsg, scend;
@@ -66,10 +87,38 @@ hidden byte dfm[MAXM + 1];    /* frames of the first m messages */
 
 /* Temporaries of one step. */
 hidden byte received, complete, cq, fin_, dl;
-hidden byte progressed, rt, ct, ready, timed_out;
+hidden byte progressed, rt, ct, ready, timed_out, ended, was_open;
 hidden byte b_offered, b_rd, b_consumed, b_delivered, b_taken, b_yielded, b_endr, b_call;
 hidden byte b_eof, b_rst, b_reader_done, b_closing, b_close_pending, b_timer, b_paused, b_raised;
+hidden byte b_sent, b_written, b_close_at, b_writes, b_close_written, b_close_early;
 hidden short queued;
+
+#define OPEN_FOR_SEND (endr == END_NONE && !closing)
+#define CLOSE_QUEUED (closing || endr == END_CLOSE || endr == END_FAILED)
+#define WRITABLE (CLOSE_QUEUED -> close_at : sent)
+#define STALLED (writes == W_STALLED || writes == W_STALLED_PONG)
+#define WRITES_PENDING (STALLED && (writes == W_STALLED_PONG || written < WRITABLE || (CLOSE_QUEUED && !close_written)))
+/* The close timer can still expire: while reading goes on, and while a
+ * close() waits for our writes after it ended. */
+#define TIMER_LIVE (timer && (!reader_done || WRITES_PENDING))
+
+/* What is queued is written in order: the messages ahead of our close
+ * frame, then the close frame; nothing while writes are stalled. */
+inline write_out() {
+  if
+  :: !CLOSE_QUEUED -> close_at = sent
+  :: else -> skip
+  fi;
+  if
+  :: writes == W_FLOWING ->
+     written = WRITABLE;
+     if
+     :: CLOSE_QUEUED -> close_written = 1
+     :: else -> skip
+     fi
+  :: else -> skip
+  fi
+}
 
 /* Complete messages among the queued data frames (read, not consumed). */
 inline complete_queued() {
@@ -86,6 +135,10 @@ inline read_available() {
      :: rd < offered ->
         do
         :: rd < offered ->
+           if
+           :: endr == END_NONE && kind[rd] == K_PING && !closing && writes == W_STALLED -> writes = W_STALLED_PONG
+           :: else -> skip  /* a ping is answered while open: its pong waits while writes are stalled */
+           fi;
            if
            :: endr == END_NONE && kind[rd] == K_END -> endr = (scend == SC_CLOSE -> END_CLOSE : END_FAILED)
            :: else -> skip  /* data is queued, a ping answered; after the end, discarded */
@@ -127,11 +180,16 @@ inline consumer_progress() {
   progressed = 0;
   received = dfr[rd];
   complete = cmr[rd];
+#if FLAW == FLAW_CLOSED_WAITS_FOR_ECHO
+  ended = (endr != END_NONE && !(endr == END_CLOSE && !close_written && writes != W_DROPPED));
+#else
+  ended = (endr != END_NONE);
+#endif
   if
   :: call == CALL_RECV || call == CALL_RECV_TIMEOUT ->
      if
 #if FLAW == FLAW_CLOSED_BEFORE_DRAIN
-     :: endr != END_NONE -> raised = 1; call = CALL_NONE; progressed = 1
+     :: ended -> raised = 1; call = CALL_NONE; progressed = 1
 #endif
      :: complete > delivered && consumed + mfr[delivered] <= received ->
         consumed = consumed + mfr[delivered];
@@ -140,7 +198,7 @@ inline consumer_progress() {
         progressed = 1
      :: else ->
         if
-        :: endr != END_NONE -> raised = 1; call = CALL_NONE; progressed = 1  /* ConnectionClosed */
+        :: ended -> raised = 1; call = CALL_NONE; progressed = 1  /* ConnectionClosed */
         :: else -> skip
         fi
      fi
@@ -158,7 +216,7 @@ inline consumer_progress() {
      :: else -> break
      od;
      if
-     :: call == CALL_STREAMING && endr != END_NONE ->
+     :: call == CALL_STREAMING && ended ->
         /* P: the fragments received were returned; the message never ends. */
         raised = 1;
         yielded = yielded + taken;
@@ -177,7 +235,11 @@ inline fire() {  /* rt: the recv timer expires; ct: the close timer expires */
   :: else -> skip
   fi;
   if
-  :: ct && timer && !reader_done ->
+  :: ct && TIMER_LIVE ->
+     if
+     :: WRITES_PENDING -> writes = W_DROPPED  /* S: what was unwritten fails with the transport */
+     :: else -> skip
+     fi;
      reader_done = 1;
      paused = 0;
      if
@@ -197,12 +259,21 @@ inline fire() {  /* rt: the recv timer expires; ct: the close timer expires */
 inline save() {
   b_offered = offered; b_rd = rd; b_consumed = consumed; b_delivered = delivered; b_taken = taken;
   b_yielded = yielded; b_endr = endr; b_call = call; b_eof = eof; b_rst = rst; b_reader_done = reader_done;
-  b_closing = closing; b_close_pending = close_pending; b_timer = timer; b_paused = paused; b_raised = raised
+  b_closing = closing; b_close_pending = close_pending; b_timer = timer; b_paused = paused; b_raised = raised;
+  b_sent = sent; b_written = written; b_close_at = close_at; b_writes = writes; b_close_written = close_written;
+  b_close_early = close_early
 }
 #define UNCHANGED (b_offered == offered && b_rd == rd && b_consumed == consumed && b_delivered == delivered && \
   b_taken == taken && b_yielded == yielded && b_endr == endr && b_call == call && b_eof == eof && b_rst == rst && \
   b_reader_done == reader_done && b_closing == closing && b_close_pending == close_pending && b_timer == timer && \
-  b_paused == paused && b_raised == raised)
+  b_paused == paused && b_raised == raised && b_sent == sent && b_written == written && b_close_at == close_at && \
+  b_writes == writes && b_close_written == close_written && b_close_early == close_early)
+
+#if FLAW == FLAW_CLOSE_IGNORES_WRITES
+#define CLOSE_MAY_RETURN 1
+#else
+#define CLOSE_MAY_RETURN (!WRITES_PENDING)
+#endif
 
 #if FLAW == FLAW_NO_TIMEOUT_IF_PAUSED
 #define TIMER_MAY_START (!paused)
@@ -229,8 +300,17 @@ inline settle() {
         timer = 1  /* L: the close timer runs while the handshake waits */
      :: else -> skip
      fi;
+     write_out();
      if
-     :: close_pending && reader_done -> close_pending = 0  /* close() returns */
+     :: !timer && reader_done && close_pending && WRITES_PENDING -> timer = 1  /* close() waits for our writes */
+     :: else -> skip
+     fi;
+     if
+     :: close_pending && reader_done && CLOSE_MAY_RETURN -> close_pending = 0;  /* close() returns */
+        if
+        :: written < sent && writes != W_DROPPED -> close_early = 1  /* ... too early (S) */
+        :: else -> skip
+        fi
      :: else -> skip
      fi;
      if
@@ -240,7 +320,7 @@ inline settle() {
   od
 }
 
-/* The state invariants of SPEC.md (D, P, F, L). */
+/* The state invariants of SPEC.md (D, P, F, L, S). */
 inline invariants() {
   /* Reading the script keeps it live: SPIN's dead-variable reduction would
    * otherwise reset a variable that is only written, and merge the states
@@ -259,12 +339,15 @@ inline invariants() {
   assert(!(!paused && !reader_done && endr == END_NONE && rd < offered)); /* F: never stalled */
   assert(!((call == CALL_RECV || call == CALL_RECV_TIMEOUT) && (endr != END_NONE || complete > delivered)));  /* L */
   assert(!(call == CALL_STREAMING && (endr != END_NONE || consumed < received)));                           /* L */
-  assert(!(close_pending && !reader_done && !timer))                      /* L: close() has a timeout */
+  assert(!(close_pending && !timer && (!reader_done || WRITES_PENDING)))  /* L: close() has a timeout */
+  assert(written <= sent);                                                /* S: each once */
+  assert(!(close_written && close_at != sent));                           /* S: before our close frame */
+  assert(!close_early)                                                    /* S: close() waits for them */
 }
 
 #define OPEN (!eof && !rst)
 #define READ_ENABLED (offered < nframes && OPEN)
-#define TIMER_RUNNING (call == CALL_RECV_TIMEOUT || (timer && !reader_done))
+#define TIMER_RUNNING (call == CALL_RECV_TIMEOUT || TIMER_LIVE)
 
 active proctype contract() {
   /* One choice per peer script: its frame tables, then its initial state
@@ -353,7 +436,7 @@ active proctype contract() {
   :: d_step {
        TIMER_RUNNING && READ_ENABLED ->
        rt = (call == CALL_RECV_TIMEOUT);
-       ct = (timer && !reader_done);
+       ct = TIMER_LIVE;
        offered++;
        settle();
        fire();
@@ -373,6 +456,41 @@ active proctype contract() {
 #endif
 #if HAS_READ_ALL_AND_EOF
   :: d_step { offered < nframes && OPEN -> offered = nframes; eof = 1; settle(); invariants() }
+#endif
+#if HAS_SEND || HAS_SEND_FRAGMENTED
+  /* send(): counted while open (one message, in one or two frames); after
+   * close() or the end of input it fails and changes nothing. */
+  :: d_step { OPEN_FOR_SEND && sent < MAXSENDS -> sent++; close_at = sent; settle(); invariants() }
+  :: d_step { !OPEN_FOR_SEND -> skip }
+#endif
+#if HAS_SEND_AND_CLOSE
+  :: d_step {
+       !closing && !close_pending && (!OPEN_FOR_SEND || sent < MAXSENDS) ->
+       was_open = OPEN_FOR_SEND;
+       if
+       :: was_open -> sent++; close_at = sent
+       :: else -> skip
+       fi;
+       close_pending = 1;
+       if
+       :: endr == END_NONE -> closing = 1
+       :: else -> skip
+       fi;
+#if FLAW == FLAW_CLOSE_OVERTAKES_SEND
+       if
+       :: was_open -> close_at = sent - 1  /* the close frame goes first; the message is refused */
+       :: else -> skip
+       fi;
+#endif
+       settle();
+       invariants()
+     }
+#endif
+#if HAS_STALL_WRITES
+  :: d_step { writes == W_FLOWING -> writes = W_STALLED; settle(); invariants() }
+#endif
+#if HAS_RELEASE_WRITES
+  :: d_step { STALLED -> writes = W_FLOWING; settle(); invariants() }
 #endif
   od
 }

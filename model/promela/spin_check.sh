@@ -4,7 +4,8 @@
 # For several scopes, writes the scope's Promela model (lastword explore
 # --promela), runs SPIN exhaustively on it and requires SPIN's "states,
 # stored" to be lastword's complete state count plus one (the state before
-# the script is chosen). Then each deliberately broken spec must be rejected
+# the script is chosen); the scopes include the send side (--sends) and
+# write stalls. Then each deliberately broken spec must be rejected
 # by both (lastword: exit 1; SPIN: an assertion violated), and a Promela
 # model with a planted wrong step must be caught by the count comparison.
 # (pan is compiled with -O0: these scopes are small, compiling is the cost.)
@@ -38,12 +39,13 @@ lastword_states() {
   sed -n 's/^model: \([0-9]*\) states.*/\1/p' lastword.out
 }
 
-for scope in "1 1 0" "2 2 0" "3 2 0" "2 3 1" "3 3 0"; do
+# messages, fragments, pings, sends
+for scope in "1 1 0 2" "2 2 0 2" "3 2 0 2" "2 3 1 2" "3 3 0 1"; do
   set -- $scope
-  name="m$1-f$2-p$3"
-  "$lastword" explore --impl none --messages "$1" --fragments "$2" --pings "$3" --depth 0 --promela "$name.pml" >/dev/null ||
+  name="m$1-f$2-p$3-s$4"
+  "$lastword" explore --impl none --messages "$1" --fragments "$2" --pings "$3" --sends "$4" --depth 0 --promela "$name.pml" >/dev/null ||
     { echo "FAIL $name: cannot write the Promela model"; failed=1; continue; }
-  lw=$(lastword_states --messages "$1" --fragments "$2" --pings "$3")
+  lw=$(lastword_states --messages "$1" --fragments "$2" --pings "$3" --sends "$4")
   run_spin "$name" || { failed=1; continue; }
   sp=$(stored "$name")
   if [ -z "$lw" ] || [ -z "$sp" ] || [ "$(errors "$name")" != 0 ]; then
@@ -58,7 +60,8 @@ for scope in "1 1 0" "2 2 0" "3 2 0" "2 3 1" "3 3 0"; do
   fi
 done
 
-for flaw in closed-before-drain end-clears-queue zero-timeout-first no-timeout-if-paused cancel-loses-message; do
+for flaw in closed-before-drain end-clears-queue zero-timeout-first no-timeout-if-paused cancel-loses-message \
+  close-overtakes-send close-ignores-writes closed-waits-for-echo; do
   name="flaw-$flaw"
   "$lastword" explore --impl none --jobs 1 --messages 2 --fragments 2 --model-flaw "$flaw" --promela "$name.pml" >lastword.out 2>&1
   lw_exit=$?

@@ -182,7 +182,7 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
       << " seed(s); figures are medians (time and executions to the first violation); n/a: the layer cannot "
          "express the implementation (protocol_receive drives the Sans-I/O protocol, assembler the queue alone, "
          "differential compares with Beast the variants its schedule can show; the model checker and the refinement "
-         "fuzzer cannot show variants on the send side: the model has no send actions yet).\n";
+         "fuzzer run what the formal model can express).\n";
   if (!json.empty()) {
     std::ofstream j(json);
     j << "{\"budget\":" << budget << ",\"runs\":" << runs << ",\"seeds\":" << seeds << ",\"implementations\":[" << json_rows << "]}\n";

@@ -21,14 +21,14 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* explore_usage =
-    "usage: lastword explore [--impl NAME|all|none] [--messages N] [--fragments N] [--depth N]\n"
+    "usage: lastword explore [--impl NAME|all|none] [--messages N] [--fragments N] [--sends N] [--depth N]\n"
     "                        [--high N] [--low N] [--pings 0|1] [--ends LIST] [--actions LIST]\n"
     "                        [--waive LIST] [--jobs N] [--memory MIB] [--shard K/N]\n"
     "                        [--model-flaw NAME] [--promela FILE] [--json FILE] [--out DIR]\n"
     "       lastword explore --merge FILE...\n"
     "  --impl       implementation(s) to check against the model (default reference;\n"
     "               all: every registered one; none: the model alone)\n"
-    "  --messages   data messages in a peer script, 0..N (default 3)\n"
+    "  --messages   data messages in a peer script, 0..N (default 2)\n"
     "  --fragments  fragments per message, 1..N (default 2)\n"
     "               (a scope whose values do not fit the model's packed state is\n"
     "               refused, naming the field and its limit)\n"
@@ -41,7 +41,8 @@ constexpr const char* explore_usage =
     "  --merge      combine shard results (--json files) into one verdict with totals\n"
     "  --model-flaw explore a deliberately broken model (closed-before-drain,\n"
     "               end-clears-queue, zero-timeout-first, no-timeout-if-paused,\n"
-    "               cancel-loses-message): it must be rejected\n"
+    "               cancel-loses-message, close-overtakes-send, close-ignores-writes,\n"
+    "               closed-waits-for-echo): it must be rejected\n"
     "  --promela    also write the scope (and flaw) as a Promela model for SPIN\n"
     "               (model/promela/; SPIN's state count is this one + 1)\n"
 
@@ -49,8 +50,9 @@ constexpr const char* explore_usage =
     "  --pings      1: also every script with a ping before its data (default 0)\n"
     "  --ends       how scripts end, of close,bad,none (default all three)\n"
     "  --actions    the steps to explore, of read,read-all,eof,reset,recv,recv0,\n"
-    "               recv-timeout,streaming,cancel,close,advance,read-advance,read-all-eof\n"
-    "               (default all)\n"
+    "               recv-timeout,streaming,cancel,close,advance,read-advance,read-all-eof,\n"
+    "               send,send-fragmented,send-close,stall,release (default all)\n"
+    "  --sends      messages the consumer may send while open, 0..N (default 1)\n"
     "  --waive      invariants to set aside, e.g. F, so that a known violation does\n"
     "               not hide the others (default none; the verdict names them)\n"
     "  --json       also write the figures and verdicts as JSON\n"
@@ -96,18 +98,25 @@ const named_action action_names[] = {
     {"recv-timeout", model::action::recv_timeout}, {"streaming", model::action::streaming},
     {"cancel", model::action::cancel},             {"close", model::action::close},
     {"advance", model::action::advance},           {"read-advance", model::action::read_frame_and_advance},
-    {"read-all-eof", model::action::read_all_and_eof},
+    {"read-all-eof", model::action::read_all_and_eof}, {"send", model::action::send},
+    {"send-fragmented", model::action::send_fragmented}, {"send-close", model::action::send_and_close},
+    {"stall", model::action::stall_writes},        {"release", model::action::release_writes},
 };
 
 }  // namespace
 
 model::scope default_scope() {
-  // Complete: the model's reachable space closes at depth 12 with 11,312
-  // states; the reference's refinement of it is about half a million runs.
-  // (Messages 3 x fragments 3, 45,150 states, takes four times as long.)
+  // Complete: 2 messages of up to 2 fragments and one send close at depth
+  // 13 with 24,088 states; the reference's refinement of it is about 2.2
+  // million runs. One send is enough for every send-side variant's shortest
+  // counterexample. The send side and stalls multiply the refinement's
+  // runs: 3 messages x 2 fragments with one send (83,194 states, depth 16)
+  // is about four times that, with two sends (148,389, depth 17) more
+  // again; `--messages 3` and `--sends 2` explore them.
   model::scope sc;
-  sc.max_messages = 3;
+  sc.max_messages = 2;
   sc.max_fragments = 2;
+  sc.max_sends = 1;
   sc.depth = 1000;
   return sc;
 }
@@ -319,6 +328,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       if (!number(0, 1000, sc.max_messages)) return 2;
     } else if (a == "--fragments") {
       if (!number(1, 1000, sc.max_fragments)) return 2;
+    } else if (a == "--sends") {
+      if (!number(0, 1000, sc.max_sends)) return 2;
     } else if (a == "--depth") {
       // No small cap: memory is the limit, checked as the visited set grows.
       if (!number(0, 1000000, sc.depth)) return 2;
@@ -345,7 +356,9 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     } else if (a == "--model-flaw") {
       bool known = false;
       for (auto f : {model::flaw::closed_before_drain, model::flaw::end_clears_queue, model::flaw::zero_timeout_first,
-                     model::flaw::no_timeout_if_paused, model::flaw::cancel_loses_message})
+                     model::flaw::no_timeout_if_paused, model::flaw::cancel_loses_message,
+                     model::flaw::close_overtakes_send, model::flaw::close_ignores_writes,
+                     model::flaw::closed_waits_for_echo})
         if (v == model::flaw_name(f)) flaw = f, known = true;
       if (!known) {
         err << "lastword explore: unknown model flaw '" << v << "' (see --help)\n";
@@ -428,7 +441,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       return 2;
     }
   }
-  out << "scope: messages 0.." << sc.max_messages << ", fragments 1.." << sc.max_fragments << ", depth " << sc.depth
+  out << "scope: messages 0.." << sc.max_messages << ", fragments 1.." << sc.max_fragments << ", sends 0.."
+      << sc.max_sends << ", depth " << sc.depth
       << ", high " << sc.high << ", low " << sc.low << (sc.pings ? ", pings" : "") << ", " << m.scripts().size()
       << " peer scripts, " << sc.actions.size() << " actions";
   if (options.shards > 1) out << ", shard " << options.shard << "/" << options.shards;
@@ -508,6 +522,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       ends += std::string(ends.empty() ? "" : ",") + "\"" +
               (e == model::script_end::close ? "close" : e == model::script_end::bad_frame ? "bad" : "none") + "\"";
     j << "{\"scope\":{\"messages\":" << sc.max_messages << ",\"fragments\":" << sc.max_fragments
+      << ",\"sends\":" << sc.max_sends
       << ",\"depth\":" << sc.depth << ",\"high\":" << sc.high << ",\"low\":" << sc.low
       << ",\"pings\":" << (sc.pings ? "true" : "false") << ",\"ends\":[" << ends << "],\"actions\":"
       << sc.actions.size() << ",\"flaw\":\"" << model::flaw_name(flaw) << "\",\"shard\":" << options.shard

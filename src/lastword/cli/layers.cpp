@@ -202,18 +202,17 @@ bool expresses(const std::vector<std::string_view>& variants, const std::string&
   return impl == "reference" || std::find(variants.begin(), variants.end(), impl) != variants.end();
 }
 
-// The formal model has no send actions yet: a variant whose difference is
-// on the send side (its regression scenario violates S) cannot show on a
-// model path, so the model checker and the refinement fuzzer say n/a.
-bool model_expresses(const std::string& impl) {
+// The model-based layers run what the formal model can express (the
+// registry says why not, in beyond_model, for any other).
+std::string beyond_model(const std::string& impl) {
   const auto* entry = impls::find_implementation(impl);
-  return !entry || entry->expected != 'S';
+  return entry ? std::string(entry->beyond_model) : std::string();
 }
 
 }  // namespace
 
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir) {
-  if (!model_expresses(impl)) return not_applicable("the model has no send actions");
+  if (const auto why = beyond_model(impl); !why.empty()) return not_applicable(why);
   const model::machine m(default_scope());
   const auto r = explore::explore_impl(m, impl, {}, model::explore_options{0});
   attempt a{true, r.found.has_value(), r.found ? r.found->invariant : '-', r.seconds, r.runs, {}, {}};
@@ -316,7 +315,7 @@ attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::u
 
 attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                               std::uint64_t runs) {
-  if (!model_expresses(impl)) return not_applicable("the model has no send actions");
+  if (const auto why = beyond_model(impl); !why.empty()) return not_applicable(why);
   return run_fuzzer(b.fuzz_refinement, b.work, "refinement", impl, seed, budget, runs);
 }
 

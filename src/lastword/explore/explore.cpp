@@ -30,6 +30,8 @@ std::vector<std::string> words(const std::vector<model::outcome>& outs) {
       case model::outcome::kind::cancelled: w.push_back("cancelled"); break;
       case model::outcome::kind::busy: w.push_back("busy"); break;
       case model::outcome::kind::close_returned: w.push_back("close-returned"); break;
+      case model::outcome::kind::sent: w.push_back("sent"); break;
+      case model::outcome::kind::send_failed: w.push_back("send-failed"); break;
     }
   }
   std::sort(w.begin(), w.end());
@@ -37,11 +39,20 @@ std::vector<std::string> words(const std::vector<model::outcome>& outs) {
 }
 
 // The results of steps [first, ...) of the schedule, as the same words.
-std::vector<std::string> observed(const history::history& h, std::size_t first, std::size_t end) {
+// A send() of a continuation frame is not a word of its own: the model
+// counts messages, and a message's frames sent in one turn are written
+// (or fail) together, so its result is that of the message's first frame.
+std::vector<std::string> observed(const scenario::scenario& s, const history::history& h, std::size_t first,
+                                  std::size_t end) {
   std::unordered_map<std::size_t, history::call_kind> kinds;
+  std::unordered_map<std::size_t, bool> continuation;
   std::vector<std::string> w;
   for (const auto& e : h.events) {
-    if (e.k == history::event::kind::call) kinds[e.call] = e.what;
+    if (e.k == history::event::kind::call) {
+      kinds[e.call] = e.what;
+      continuation[e.call] = e.what == history::call_kind::send && e.step < s.schedule.size() &&
+                             s.schedule[e.step].frame == scenario::peer_frame::kind::continuation;
+    }
     if (e.k != history::event::kind::result || e.step < first || e.step >= end) continue;
     const auto& r = e.result;
     using K = history::call_result::kind;
@@ -61,6 +72,12 @@ std::vector<std::string> observed(const history::history& h, std::size_t first, 
       case K::cancelled: w.push_back("cancelled"); break;
       case K::busy: w.push_back("busy"); break;
       case K::refused: w.push_back("refused"); break;  // the model's close(1000) is never refused
+      case K::sent:
+        if (!continuation[e.call]) w.push_back("sent");
+        break;
+      case K::failed:
+        if (!continuation[e.call]) w.push_back("send-failed");
+        break;
     }
   }
   std::sort(w.begin(), w.end());
@@ -79,6 +96,9 @@ char classify(const std::vector<std::string>& got, const std::vector<std::vector
     return std::any_of(w.begin(), w.end(), [&](const std::string& s) { return s.rfind(prefix, 0) == 0; });
   };
   for (const auto& a : allowed) {
+    // S: a message not written when it should be, or a send() that failed.
+    if (has(a, "sent") && !has(got, "sent")) return 'S';
+    if (has(got, "send-failed") != has(a, "send-failed")) return 'S';
     if (has(a, "close-returned") && !has(got, "close-returned")) return 'L';
     if (has(a, "message") && has(got, "timeout")) return 'T';
     if (has(a, "closed") && has(got, "timeout")) return 'L';
@@ -88,8 +108,10 @@ char classify(const std::vector<std::string>& got, const std::vector<std::vector
   return 'D';
 }
 
+// Actions that are two schedule steps in one turn.
 bool joined(model::action a) {
-  return a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof;
+  return a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof ||
+         a == model::action::send_fragmented || a == model::action::send_and_close;
 }
 
 struct disagreement {
@@ -169,7 +191,7 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   }
   if (const auto v = history::judge(sc, h); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
-  const auto d = follow(m, from, a, observed(h, first, sc.schedule.size()), sc.schedule.size(), next, transitions);
+  const auto d = follow(m, from, a, observed(sc, h, first, sc.schedule.size()), sc.schedule.size(), next, transitions);
   if (!d) return std::nullopt;
   failure f{d->invariant, d->what, sc, sc.schedule.size()};
   if (!d->model_itself) {
@@ -203,15 +225,16 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
   std::vector<std::vector<std::uint64_t>> sets{{initial.pack()}};
   std::vector<model::action> path;
   for (model::action a : path_in) {
-    // Enabled in some state; close() (never a no-op) in every state, so
-    // that it is enabled wherever the implementation turns out to be.
+    // Enabled in some state; close() (never a no-op, nor a send() with
+    // it) in every state, so that it is enabled wherever the
+    // implementation turns out to be.
     bool some = false, every = true;
     for (auto packed : sets.back()) {
       const bool e = !m.steps(model::state::unpack(packed), a).empty();
       some = some || e;
       every = every && e;
     }
-    if (!some || (a == model::action::close && !every)) continue;
+    if (!some || ((a == model::action::close || a == model::action::send_and_close) && !every)) continue;
     std::vector<std::uint64_t> all;
     for (auto packed : sets.back())
       for (const auto& x : m.steps_or_stay(model::state::unpack(packed), a)) all.push_back(x.next.pack());
@@ -233,7 +256,7 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
     const std::size_t first = step, end = step + (joined(a) ? 2 : 1);
     step = end;
     std::vector<std::uint64_t> next;
-    if (const auto d = follow(m, current, a, observed(h, first, end), end, next, nullptr))
+    if (const auto d = follow(m, current, a, observed(sc, h, first, end), end, next, nullptr))
       return failure{d->invariant, d->what, sc, d->model_itself ? sc.schedule.size() : end};
     current = std::move(next);
   }

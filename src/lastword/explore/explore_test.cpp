@@ -12,6 +12,7 @@ model::scope small() {
   model::scope sc;
   sc.max_messages = 2;
   sc.max_fragments = 2;
+  sc.max_sends = 1;  // enough for every send-side variant's shortest path
   sc.depth = 6;
   return sc;
 }
@@ -39,6 +40,24 @@ TEST(Explore, EveryVariantIsRefutedWithACounterexampleThatReplays) {
         << i.name << ": the counterexample does not replay\n" << scenario::print(s);
     EXPECT_TRUE(history::judge(s, impls::run_in_simulation(s, "reference")).empty())
         << i.name << ": the reference fails the counterexample too\n" << scenario::print(s);
+  }
+}
+
+// The send side and write stalls are in the model: the planted S variants
+// and the stalled-write blind spot are refuted by the invariant they break,
+// on a short path that needs the new actions.
+TEST(Explore, SendSideAndStalledWriteVariantsAreRefuted) {
+  const model::machine m(small());
+  for (const auto& [name, invariant] : {std::pair{"close-overtakes-compressing-send", 'S'},
+                                        {"close-overtakes-locked-send", 'S'},
+                                        {"close-returns-before-drain", 'S'},
+                                        {"recv-waits-for-close-echo", 'L'}}) {
+    const auto r = explore_impl(m, name);
+    ASSERT_TRUE(r.found) << name << " was not refuted";
+    EXPECT_EQ(r.found->invariant, invariant) << name << ": " << r.found->what;
+    const auto text = scenario::print(r.found->counterexample);
+    EXPECT_TRUE(text.find("send") != std::string::npos || text.find("stall-writes") != std::string::npos)
+        << name << "\n" << text;
   }
 }
 
@@ -73,6 +92,7 @@ TEST(Explore, RefinementSaysWhetherItsFrontierWasEmpty) {
   EXPECT_EQ(closure(bounded), "bounded at depth 6: " + std::to_string(bounded.frontier) +
                                   " paths on the frontier, not expanded");
   sc.max_messages = 1;
+  sc.max_sends = 0;  // with stalls, but no sends: a complete refinement that stays quick
   sc.depth = 1000;
   const auto complete = explore_impl(model::machine(sc), "reference");
   EXPECT_TRUE(complete.complete);

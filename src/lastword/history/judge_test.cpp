@@ -148,6 +148,44 @@ TEST(JudgeSend, SendFailingWhileOpenFailsS) {
   EXPECT_EQ(letters_of(judge(s, b.h, {})), "S");
 }
 
+// A send() after close() can only fail: it fails in its own turn, not when
+// something it waited for (a write lock, stalled writes) lets it go.
+history send_after_close_failing_at(std::size_t failed_step) {
+  builder b;
+  b.steps(3);
+  b.call(1, call_kind::close, 0);
+  b.wrote(wire::opcode::close, close_1000, 0);
+  b.call(2, call_kind::send, 1);
+  b.result(2, of(call_result::kind::failed), failed_step);
+  b.push(event::kind::transport_closed, 2, 1000);
+  b.result(1, closed(1006, false, false), 2, 1000);
+  return b.h;
+}
+
+TEST(JudgeSend, SendAfterCloseFailingOnlyInALaterTurnFailsS) {
+  const auto s = parsed("role client\nclose 1000\nsend text \"late\"\nadvance 1000\n");
+  EXPECT_EQ(letters_of(judge(s, send_after_close_failing_at(1), {})), "");
+  EXPECT_EQ(letters_of(judge(s, send_after_close_failing_at(2), {})), "S");
+}
+
+// A close() called while open returns only once its close frame was
+// written (or the transport failed): with writes stalled, not at EOF.
+history close_returning_at_eof(bool frame_written) {
+  builder b;
+  b.steps(3);
+  b.call(1, call_kind::close, 1);
+  if (frame_written) b.wrote(wire::opcode::close, close_1000, 2);
+  b.push(event::kind::read_eof, 2);
+  b.result(1, closed(1006, false, false), 2);
+  return b.h;
+}
+
+TEST(JudgeSend, CloseReturningBeforeItsCloseFrameWasWrittenFailsS) {
+  const auto s = parsed("role client\nstall-writes\nclose 1000\neof\n");
+  EXPECT_EQ(letters_of(judge(s, close_returning_at_eof(true), {})), "");
+  EXPECT_EQ(letters_of(judge(s, close_returning_at_eof(false), {})), "S");
+}
+
 TEST(JudgeSend, WaivedInTheOptionsIsLeftOut) {
   const auto s = parsed("role client\nsend text \"a\"\n");
   builder b;

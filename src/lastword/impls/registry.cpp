@@ -37,16 +37,16 @@ const std::vector<implementation>& all_implementations() {
        "SPEC S: a close frame overtakes a message still being compressed",
        "send() compresses its frame in a later turn before it joins the write order; a close() called meanwhile "
        "writes the close frame first and the message is never written",
-       'S', {}, true, "the formal model has no send() action"},
+       'S', {}, true, {}},
       {"close-overtakes-locked-send", "planted (lastword): the S class of SPEC", "-",
        "SPEC S: a write lock taken lazily",
        "while a write is in progress, send() waits for the write lock before its frame joins the write order; "
        "close() writes without the lock and jumps the queue",
-       'S', {}, true, "the formal model has no send() action"},
+       'S', {}, true, {}},
       {"close-returns-before-drain", "planted (lastword): the S class of SPEC", "-",
        "SPEC S: a write buffer drained after close() returned",
        "close() returns once reading ended, while frames sent before it still wait in the write buffer",
-       'S', {}, true, "the formal model has no send() action"},
+       'S', {}, true, {}},
       // Planted liveness variants (SPEC L): a recv() that wakes late.
       {"recv-wakes-at-drop", "planted (lastword): L promptness", "-",
        "SPEC L: a recv() waiting when the input ends wakes up",
@@ -56,7 +56,7 @@ const std::vector<implementation>& all_implementations() {
        "SPEC L: a recv() waiting when the input ends wakes up",
        "ConnectionClosed waits until the close echo was written; with writes stalled, recv() wakes only when the "
        "close timeout drops the transport",
-       'L', {}, true, "the formal model has no stall-writes action"},
+       'L', {}, true, {}},
   };
   return all;
 }

@@ -133,6 +133,19 @@ void check_send(const context& cx, const flag_fn& flag) {
                                      " reported sent; it should fail and write nothing");
       continue;
     }
+    // A send() that must fail (after close(), misused, or after the input
+    // ended in an earlier turn) fails in its own turn: nothing it could
+    // wait for would let it be written.
+    const bool must_fail =
+        c.after_close || c.misuse || (cx.input_ended && cx.turn(cx.input_end_step) < cx.turn(c.step));
+    if (must_fail && (!c.result || cx.turn(h.events[c.result_event].step) > cx.turn(c.step))) {
+      flag(invariant::S, c.result ? h.events[c.result_event].step : s.schedule.size(),
+           describe_send(c) + " could only fail (called after close() or the end of input) but " +
+               (c.result ? "failed only at step " + std::to_string(h.events[c.result_event].step + 1)
+                         : std::string("never returned")) +
+               "; it should fail at once");
+      continue;
+    }
     if (c.result == call_result::kind::failed && !may_fail(c)) {
       flag(invariant::S, c.step, describe_send(c) + " failed although the connection was open and close() was not called before it");
       continue;
@@ -220,6 +233,15 @@ void check_send(const context& cx, const flag_fn& flag) {
           e.result.k != call_result::kind::closed)
         continue;
       const bool failed_first = transport_failed_event && *transport_failed_event < i;
+      // A close() called while the connection was open owes its close
+      // frame too: it returns only once that was written.
+      const std::size_t close_step = h.events[*first_close_event].step;
+      const bool frame_due = !cx.input_ended || cx.turn(cx.input_end_step) > cx.turn(close_step);
+      if (!failed_first && frame_due && (!our_close_event || *our_close_event > i)) {
+        flag(invariant::S, e.step, "close #" + std::to_string(e.call) +
+                                       " returned before our close frame was written, and the transport had not failed");
+        break;
+      }
       if (!failed_first && written_bytes_at[i] < due_before_close)
         flag(invariant::S, e.step, "close #" + std::to_string(e.call) + " returned before the messages sent before it were written (" +
                                        std::to_string(written_bytes_at[i]) + " of " + std::to_string(due_before_close) +
