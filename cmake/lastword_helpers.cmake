@@ -95,19 +95,28 @@ function(lastword_fuzzer name src)
     # The catch tests: one per registered variant the target can express,
     # listed by the built target itself (cmake/fuzz_catch_tests.cmake).
     if(arg_CATCH_RUNS AND NOT LASTWORD_FUZZ_ONLY)
-      set(catches ${CMAKE_BINARY_DIR}/fuzz-catches/${name}.cmake)
+      set(names ${CMAKE_BINARY_DIR}/fuzz-catches/${name}.names)
       add_custom_command(TARGET fuzz_${name} POST_BUILD
-        COMMAND ${CMAKE_COMMAND} -DBINARY=$<TARGET_FILE:fuzz_${name}> -DNAME=${name}
-          -DSCRIPT=${CMAKE_SOURCE_DIR}/scripts/fuzz_expect_catch.sh -DWORK=${work}
-          -DDICT=${CMAKE_SOURCE_DIR}/fuzz/${name}.dict -DRUNS=${arg_CATCH_RUNS} -DSEED=${LASTWORD_FUZZ_SEED}
-          -DOUT=${catches} -P ${CMAKE_SOURCE_DIR}/cmake/fuzz_catch_tests.cmake
+        COMMAND ${CMAKE_COMMAND} -DBINARY=$<TARGET_FILE:fuzz_${name}> -DOUT=${names}
+          -P ${CMAKE_SOURCE_DIR}/cmake/fuzz_catch_tests.cmake
         VERBATIM)
-      # Before the target is built there is no list: a failing test says so.
+      # Read by ctest: a test per listed variant; before the target is
+      # built there is no list, and a failing test says so.
       set(include ${CMAKE_BINARY_DIR}/fuzz-catches/${name}-include.cmake)
-      file(WRITE ${include} "if(EXISTS \"${catches}\")\n  include(\"${catches}\")\nelse()\n"
+      file(WRITE ${include}
+        "if(EXISTS \"${names}\")\n"
+        "  file(STRINGS \"${names}\" variants)\n"
+        "  foreach(v IN LISTS variants)\n"
+        "    add_test(fuzz_${name}_catches_\${v} \"${CMAKE_SOURCE_DIR}/scripts/fuzz_expect_catch.sh\" "
+        "\"${CMAKE_BINARY_DIR}/fuzz_${name}\" \"${work}-\${v}\" \${v} \"${CMAKE_SOURCE_DIR}/fuzz/${name}.dict\" "
+        "${arg_CATCH_RUNS} ${LASTWORD_FUZZ_SEED})\n"
+        "    set_tests_properties(fuzz_${name}_catches_\${v} PROPERTIES LABELS fuzz-smoke TIMEOUT 600)\n"
+        "  endforeach()\n"
+        "else()\n"
         "  add_test(fuzz_${name}_catches_NOT_BUILT false)\n"
         "  set_tests_properties(fuzz_${name}_catches_NOT_BUILT PROPERTIES LABELS fuzz-smoke)\n"
-        "  message(WARNING \"fuzz_${name} is not built: cmake --build --preset fuzz --target fuzz_${name}\")\nendif()\n")
+        "  message(WARNING \"fuzz_${name} is not built: cmake --build --preset fuzz --target fuzz_${name}\")\n"
+        "endif()\n")
       set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${include})
     endif()
   endif()
