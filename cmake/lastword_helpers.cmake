@@ -60,27 +60,28 @@ function(lastword_property name)
     PROPERTIES LABELS property ENVIRONMENT "RC_PARAMS=${LASTWORD_RC_PARAMS}")
 endfunction()
 
-# lastword_fuzzer(NAME src LIBS lib... RUNS n [CATCHES variant... CATCH_RUNS m]):
+# lastword_fuzzer(NAME src LIBS lib... RUNS n [CATCH_RUNS m]):
 # a libFuzzer target whose seed corpus is corpus/NAME/ and dictionary
 # fuzz/NAME.dict.
 #  - Always: fuzz_NAME_replay, the target linked with a small main that runs
 #    every corpus file once (works with g++); ctest replays the corpus.
 #  - With LASTWORD_FUZZ: fuzz_NAME, linked with libFuzzer; ctest runs it
 #    (fuzz_NAME_run) for exactly n runs with seed LASTWORD_FUZZ_SEED on a
-#    scratch copy of the corpus; and, for each variant named after CATCHES,
-#    fuzz_NAME_catches_VARIANT: the fuzzer, started from an empty corpus
-#    with the same seed, finds that planted bug within m runs. No time
-#    limits: TIMEOUT is only a safety bound.
+#    scratch copy of the corpus; and, with CATCH_RUNS, for each registered
+#    variant the target can express (impls/registry.hpp; the built target
+#    lists them), fuzz_NAME_catches_VARIANT: the fuzzer, started from an
+#    empty corpus with the same seed, finds that planted bug within m runs.
+#    No time limits: TIMEOUT is only a safety bound.
 function(lastword_fuzzer name src)
-  cmake_parse_arguments(arg "" "RUNS;CATCH_RUNS" "LIBS;CATCHES" ${ARGN})
+  cmake_parse_arguments(arg "" "RUNS;CATCH_RUNS" "LIBS" ${ARGN})
   set(corpus ${CMAKE_SOURCE_DIR}/corpus/${name})
   add_executable(fuzz_${name}_replay ${src} ${CMAKE_SOURCE_DIR}/fuzz/replay_main.cpp)
   target_link_libraries(fuzz_${name}_replay PRIVATE ${arg_LIBS})
   add_test(NAME fuzz_${name}_corpus_replay COMMAND fuzz_${name}_replay ${corpus})
   lastword_label(fuzz-replay fuzz_${name}_corpus_replay)
   if(LASTWORD_FUZZ)
-    if(NOT arg_RUNS OR (arg_CATCHES AND NOT arg_CATCH_RUNS))
-      message(FATAL_ERROR "lastword_fuzzer(${name}): give RUNS (and CATCH_RUNS with CATCHES)")
+    if(NOT arg_RUNS)
+      message(FATAL_ERROR "lastword_fuzzer(${name}): give RUNS (and CATCH_RUNS for the catch tests)")
     endif()
     add_executable(fuzz_${name} ${src})
     target_link_libraries(fuzz_${name} PRIVATE ${arg_LIBS})
@@ -91,13 +92,33 @@ function(lastword_fuzzer name src)
       COMMAND ${CMAKE_SOURCE_DIR}/scripts/fuzz_run.sh $<TARGET_FILE:fuzz_${name}> ${work} ${corpus}
         ${CMAKE_SOURCE_DIR}/fuzz/${name}.dict ${arg_RUNS} ${LASTWORD_FUZZ_SEED})
     set_tests_properties(fuzz_${name}_run PROPERTIES LABELS fuzz-smoke TIMEOUT 600)
-    foreach(variant IN LISTS arg_CATCHES)
-      add_test(NAME fuzz_${name}_catches_${variant}
-        COMMAND ${CMAKE_SOURCE_DIR}/scripts/fuzz_expect_catch.sh $<TARGET_FILE:fuzz_${name}>
-          ${work}-${variant} ${variant} ${CMAKE_SOURCE_DIR}/fuzz/${name}.dict ${arg_CATCH_RUNS}
-          ${LASTWORD_FUZZ_SEED})
-      set_tests_properties(fuzz_${name}_catches_${variant} PROPERTIES LABELS fuzz-smoke TIMEOUT 600)
-    endforeach()
+    # The catch tests: one per registered variant the target can express,
+    # listed by the built target itself (cmake/fuzz_catch_tests.cmake).
+    if(arg_CATCH_RUNS AND NOT LASTWORD_FUZZ_ONLY)
+      set(names ${CMAKE_BINARY_DIR}/fuzz-catches/${name}.names)
+      add_custom_command(TARGET fuzz_${name} POST_BUILD
+        COMMAND ${CMAKE_COMMAND} -DBINARY=$<TARGET_FILE:fuzz_${name}> -DOUT=${names}
+          -P ${CMAKE_SOURCE_DIR}/cmake/fuzz_catch_tests.cmake
+        VERBATIM)
+      # Read by ctest: a test per listed variant; before the target is
+      # built there is no list, and a failing test says so.
+      set(include ${CMAKE_BINARY_DIR}/fuzz-catches/${name}-include.cmake)
+      file(WRITE ${include}
+        "if(EXISTS \"${names}\")\n"
+        "  file(STRINGS \"${names}\" variants)\n"
+        "  foreach(v IN LISTS variants)\n"
+        "    add_test(fuzz_${name}_catches_\${v} \"${CMAKE_SOURCE_DIR}/scripts/fuzz_expect_catch.sh\" "
+        "\"${CMAKE_BINARY_DIR}/fuzz_${name}\" \"${work}-\${v}\" \${v} \"${CMAKE_SOURCE_DIR}/fuzz/${name}.dict\" "
+        "${arg_CATCH_RUNS} ${LASTWORD_FUZZ_SEED})\n"
+        "    set_tests_properties(fuzz_${name}_catches_\${v} PROPERTIES LABELS fuzz-smoke TIMEOUT 600)\n"
+        "  endforeach()\n"
+        "else()\n"
+        "  add_test(fuzz_${name}_catches_NOT_BUILT false)\n"
+        "  set_tests_properties(fuzz_${name}_catches_NOT_BUILT PROPERTIES LABELS fuzz-smoke)\n"
+        "  message(WARNING \"fuzz_${name} is not built: cmake --build --preset fuzz --target fuzz_${name}\")\n"
+        "endif()\n")
+      set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${include})
+    endif()
   endif()
 endfunction()
 

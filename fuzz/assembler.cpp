@@ -7,9 +7,8 @@
 // (assembler/assembler_check.hpp). A disagreement aborts with the
 // operations up to it.
 //
-// LASTWORD_IMPL=NAME runs a planted variant of the assembler instead
-// (ws14-closed-before-drain, ws14-abort-clears-queue,
-// ws14-close-while-paused), to show that the target finds it.
+// LASTWORD_IMPL=NAME runs the queue of a registered variant instead
+// (impls::form::queue), to show that the target finds it.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,17 +20,20 @@
 
 namespace {
 std::string g_impl = "reference";
+lastword::assembler::queue_factory g_make = lastword::assembler::make_reference_queue;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   lastword::fuzz::remember_command_line(argc, argv);
-  g_impl = lastword::fuzz::variant_from_env("assembler", lastword::assembler::planted_variants());
+  const auto& impl = lastword::fuzz::impl_from_env("assembler", lastword::impls::form::queue);
+  g_impl = impl.name;
+  g_make = impl.queue;
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto c = lastword::assembler::assembler_case_from_bytes({data, size});
-  const std::string d = lastword::assembler::check_assembler(c, g_impl);
+  const std::string d = lastword::assembler::check_assembler(c, g_make);
   if (d.empty()) return 0;
   // Its model compares answers (D, P, X, K) and the pause flag (F).
   lastword::fuzz::report_violation("assembler", g_impl, d.find("paused") != std::string::npos ? "F" : "D", d, data,

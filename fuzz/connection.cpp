@@ -32,7 +32,7 @@ lastword::history::judge_options g_options;
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   lastword::fuzz::remember_command_line(argc, argv);
-  g_impl = lastword::fuzz::impl_from_env("connection");
+  g_impl = lastword::fuzz::impl_from_env("connection", lastword::impls::form::connection).name;
   // LASTWORD_WAIVE (set by `lastword check --waive`): invariants set aside.
   if (const char* w = std::getenv("LASTWORD_WAIVE")) {
     if (!lastword::history::valid_waiver(w)) {

@@ -8,7 +8,8 @@
 // reported, and so is a known Beast finding (README); any other aborts with both outcomes and the replay commands.
 //
 // LASTWORD_IMPL=NAME puts a registered variant on lastword's side, to show
-// that the comparison catches it.
+// that the comparison catches it (every entry whose difference the
+// comparison can show: impls::form::differential).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -26,7 +27,7 @@ std::map<std::string, std::size_t> g_exceptions;
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   lastword::fuzz::remember_command_line(argc, argv);
-  g_impl = lastword::fuzz::impl_from_env("differential");
+  g_impl = lastword::fuzz::impl_from_env("differential", lastword::impls::form::differential).name;
   std::atexit([] {
     for (const auto& [name, n] : g_exceptions)
       std::fprintf(stderr, "differential: %zu input(s) differ only by the documented %s%s\n", n,

@@ -1,40 +1,39 @@
-// fuzz/impl_env.hpp: LASTWORD_IMPL for the fuzz targets that run registered
-// implementations: the implementation to fuzz, default the reference; an
-// unknown name stops the target with the list command to use.
+// fuzz/impl_env.hpp: LASTWORD_IMPL for the fuzz targets: the registered
+// implementation to fuzz (impls/registry.hpp), default the reference. A
+// name the registry does not know, or an entry the target's form cannot
+// express, stops the target with the reason and the list command.
+//
+// LASTWORD_LIST_IMPLS=1 prints, one a line, the entries the target's form
+// expresses that have a regression (expected invariant), and exits: the
+// build derives the catch tests (fuzz_NAME_catches_VARIANT) from it.
 #pragma once
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "lastword/impls/registry.hpp"
 
 namespace lastword::fuzz {
 
-inline std::string impl_from_env(const char* target) {
-  const char* impl = std::getenv("LASTWORD_IMPL");
-  if (!impl) return "reference";
-  if (!impls::find_implementation(impl)) {
-    std::fprintf(stderr, "%s: unknown LASTWORD_IMPL '%s' (see `lastword list`)\n", target, impl);
+inline const impls::implementation& impl_from_env(const char* target, impls::form f) {
+  if (std::getenv("LASTWORD_LIST_IMPLS")) {
+    for (const auto* i : impls::expressed_by(f))
+      if (i->expected) std::printf("%.*s\n", static_cast<int>(i->name.size()), i->name.data());
+    std::exit(0);
+  }
+  const char* name = std::getenv("LASTWORD_IMPL");
+  const auto* i = impls::find_implementation(name ? name : "reference");
+  if (!i) {
+    std::fprintf(stderr, "%s: unknown LASTWORD_IMPL '%s' (see `lastword list`)\n", target, name);
     std::exit(2);
   }
-  return impl;
-}
-
-// LASTWORD_IMPL for a target with planted variants of its own (not in the
-// registry): "reference" (the default) or one of `variants`; anything else
-// stops the target with the names it knows.
-inline std::string variant_from_env(const char* target, const std::vector<std::string_view>& variants) {
-  const char* impl = std::getenv("LASTWORD_IMPL");
-  if (!impl || std::string_view(impl) == "reference") return "reference";
-  for (auto v : variants)
-    if (v == impl) return impl;
-  std::fprintf(stderr, "%s: unknown LASTWORD_IMPL '%s'; known: reference", target, impl);
-  for (auto v : variants) std::fprintf(stderr, ", %.*s", static_cast<int>(v.size()), v.data());
-  std::fprintf(stderr, "\n");
-  std::exit(2);
+  if (const std::string why = impls::not_expressed(*i, f); !why.empty()) {
+    std::fprintf(stderr, "%s: cannot run %s: %s (see `lastword list`)\n", target, name, why.c_str());
+    std::exit(2);
+  }
+  return *i;
 }
 
 }  // namespace lastword::fuzz

@@ -7,8 +7,8 @@
 // aborts with its description. Crashes, hangs and sanitizer reports are
 // findings too.
 //
-// LASTWORD_IMPL=NAME in the environment runs a protocol-layer regression
-// variant instead of the reference (to show the target finds it).
+// LASTWORD_IMPL=NAME in the environment runs the Sans-I/O receiver of a
+// registered variant instead of the reference (to show the target finds it).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -16,7 +16,6 @@
 
 #include "impl_env.hpp"
 #include "report.hpp"
-#include "lastword/impls/protocol_variants.hpp"
 #include "lastword/protocol/receive_check.hpp"
 
 namespace {
@@ -26,14 +25,10 @@ std::string g_name = "reference";
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   lastword::fuzz::remember_command_line(argc, argv);
-  std::vector<std::string_view> names;
-  for (const auto& v : lastword::impls::protocol_variants()) names.push_back(v.name);
-  g_name = lastword::fuzz::variant_from_env("protocol_receive", names);
-  for (const auto& v : lastword::impls::protocol_variants())
-    if (v.name == g_name) {
-      g_make = v.make;
-      std::fprintf(stderr, "protocol_receive: running variant %s\n", g_name.c_str());
-    }
+  const auto& impl = lastword::fuzz::impl_from_env("protocol_receive", lastword::impls::form::receiver);
+  g_name = impl.name;
+  g_make = impl.receiver;
+  if (g_name != "reference") std::fprintf(stderr, "protocol_receive: running variant %s\n", g_name.c_str());
   return 0;
 }
 

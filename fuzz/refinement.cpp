@@ -7,7 +7,8 @@
 // results must be among those it allows; the judge checks the history too.
 // Deeper than `lastword explore`'s bounded scope, guided by coverage.
 //
-// LASTWORD_IMPL=NAME runs another registered implementation.
+// LASTWORD_IMPL=NAME runs another registered implementation that the model
+// can express.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -23,7 +24,7 @@ std::string g_impl = "reference";
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   lastword::fuzz::remember_command_line(argc, argv);
-  g_impl = lastword::fuzz::impl_from_env("refinement");
+  g_impl = lastword::fuzz::impl_from_env("refinement", lastword::impls::form::model).name;
   return 0;
 }
 

@@ -1,7 +1,7 @@
 // Stateful, model-based properties of the assembler (rapidcheck/state.h):
 // the commands are the reader's and the consumer's calls (put a frame of a
 // text or binary message, fragmented or not, with UTF-8 sequences split
-// across fragments; end the input; get; get a fragment; cancel a stream;
+// across fragments; end the input (by a close frame or an abort); get; get a fragment; cancel a stream;
 // a second consumer); the model is assembler::queue_model, the abstract
 // queue of the delivery contract; the system under test is the reference
 // assembler or a planted variant. After every command its answer and its
@@ -33,6 +33,7 @@ struct command final : rc::state::Command<assembler::queue_model, sut_t> {
                                                {1, op::kind::put_back},
                                                {1, op::kind::end},
                                                {1, op::kind::second_consumer}});
+    if (x.k == op::kind::end) x.abort = *rc::gen::arbitrary<bool>();  // the transport lost, or a close frame
     if (x.k == op::kind::put) {
       x.fin = *rc::gen::weightedElement<bool>({{2, true}, {1, false}});
       x.text = *rc::gen::arbitrary<bool>();
@@ -62,14 +63,14 @@ void matches_the_model(const std::string& name) {
   assembler::options opts;
   opts.high = *rc::gen::elementOf(highs);
   opts.low = *rc::gen::inRange<std::size_t>(0, opts.high + 1);
-  sut_t sut{assembler::make_queue(name, opts)};
+  sut_t sut{impls::find_implementation(name)->queue(opts)};
   rc::state::check(assembler::queue_model(opts), sut, rc::state::gen::execOneOfWithArgs<command>());
 }
 
 RC_GTEST_PROP(AssemblerStateProps, ReferenceMatchesTheModel, ()) { matches_the_model("reference"); }
 
-// The property can fail: it catches the catalog's regressions that live in
-// the queue.
+// The property can fail: it catches every registered variant that has a
+// queue (impls::form::queue).
 class AssemblerStatePropsCatch : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(AssemblerStatePropsCatch, StatefulPropertyCatchesTheVariant) {
@@ -79,7 +80,8 @@ TEST_P(AssemblerStatePropsCatch, StatefulPropertyCatchesTheVariant) {
 
 std::vector<std::string> assembler_variants() {
   std::vector<std::string> out;
-  for (auto n : assembler::planted_variants()) out.emplace_back(n);
+  for (const auto* i : impls::expressed_by(impls::form::queue))
+    if (i->expected) out.emplace_back(i->name);
   return out;
 }
 

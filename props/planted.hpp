@@ -57,13 +57,14 @@ void expect_caught(const char* variant, Testable&& body, int max_cases = 1000) {
   ADD_FAILURE() << "the property did not catch " << variant << " in " << max_cases << " cases";
 }
 
-// The catalog variants, to instantiate one planted-bug test each; with
+// The catalog variants, to instantiate one planted-bug test each: those
+// with a connection (the properties run scenarios on it); with
 // `model_based`, only those the formal model can express (the stateful
 // properties run model actions).
 inline std::vector<std::string> catalog_variants(bool model_based = false) {
   std::vector<std::string> out;
-  for (const auto& i : model_based ? impls::implementations() : impls::all_implementations())
-    if (i.catalog && i.name != "reference") out.emplace_back(i.name);
+  for (const auto* i : impls::expressed_by(model_based ? impls::form::model : impls::form::connection))
+    if (i->catalog && i->name != "reference") out.emplace_back(i->name);
   return out;
 }
 

@@ -11,7 +11,9 @@
 // Shared by the `assembler` fuzz target (bytes -> operations), the stateful
 // property (rapidcheck/state commands) and their planted-bug tests: the
 // planted variants wrap the reference assembler and change one thing each,
-// as the catalog's regressions did at this layer.
+// as the catalog's regressions did at this layer. Which implementation
+// runs is the caller's choice, by factory: the registry
+// (impls/registry.hpp) names them.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +41,7 @@ struct op {
   bool text = true;  // put: the message's type (a new message)
   bool fin = true;   // put
   std::string payload;  // put
+  bool abort = false;   // end: the transport was lost (no close frame ended the input)
 
   friend bool operator==(const op&, const op&) = default;
 };
@@ -85,9 +88,14 @@ class queue_under_test {
   virtual bool paused() const = 0;
 };
 
-// "reference" or one of planted_variants(). REQUIRES: a known name.
-std::unique_ptr<queue_under_test> make_queue(std::string_view name, options o);
-const std::vector<std::string_view>& planted_variants();
+using queue_factory = std::unique_ptr<queue_under_test> (*)(options);
+
+// The reference assembler, and the planted variants (each the queue's form
+// of the registry entry named in its comment, in assembler_check.cpp).
+std::unique_ptr<queue_under_test> make_reference_queue(options o);
+std::unique_ptr<queue_under_test> make_closed_before_drain_queue(options o);
+std::unique_ptr<queue_under_test> make_abort_clears_queue(options o);
+std::unique_ptr<queue_under_test> make_pause_outlives_end_queue(options o);
 
 // Bytes -> options and operations (each byte pair one operation; every
 // input is meaningful: disallowed operations are skipped).
@@ -97,9 +105,13 @@ struct assembler_case {
 };
 assembler_case assembler_case_from_bytes(std::span<const std::uint8_t> bytes);
 
-// Runs the case on the named implementation: empty when it agrees with the
-// model after every operation, else the first disagreement with the
-// operations up to it.
-std::string check_assembler(const assembler_case& c, std::string_view name);
+// Runs the case on the implementation `make` builds: empty when it agrees
+// with the model after every operation, else the first disagreement with
+// the operations up to it.
+std::string check_assembler(const assembler_case& c, queue_factory make);
+
+// The invariant a disagreement shows: F for the pause flag, else D (the
+// answers speak of D, P, X and K; D names them).
+char invariant_of(std::string_view disagreement);
 
 }  // namespace lastword::assembler

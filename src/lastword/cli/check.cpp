@@ -200,7 +200,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   out << "\nfigures:\n";
   for (const auto& r : results) {
     if (!r.a.applicable) {
-      out << "  " << r.name << ": not applicable to " << impl << '\n';
+      out << "  " << r.name << ": not applicable to " << impl << (r.a.what.empty() ? "" : ": " + r.a.what) << '\n';
       continue;
     }
     char buf[200];

@@ -46,8 +46,18 @@ struct cell {
   bool applicable() const { return attempts.empty() || attempts.front().applicable; }
 };
 
+// The text of a JSON string's contents.
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
 std::string describe(const cell& c, bool expect_found) {
-  if (!c.applicable()) return "n/a";
+  if (!c.applicable()) return "n/a (" + c.attempts.front().what + ")";
   std::vector<double> secs;
   std::vector<std::uint64_t> execs;
   char inv = '-';
@@ -144,15 +154,17 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     if (cells[0].attempts.back().applicable && !cells[0].attempts.back().found) model_search = cells[0].attempts.back().what;
     for (int s = 1; s <= seeds; ++s) {
       const auto seed = static_cast<std::uint64_t>(s);
-      cells[1].attempts.push_back(layer_random(name, seed, budget, "", runs));
-      cells[2].attempts.push_back(layer_properties(b, name, seed, budget, runs));
-      cells[3].attempts.push_back(layer_fuzz_connection(b, name, seed, budget, runs));
-      cells[4].attempts.push_back(layer_fuzz_refinement(b, name, seed, budget, runs));
-      // Layers that cannot express the implementation run once (to say so).
-      if (s == 1 || cells[5].applicable()) cells[5].attempts.push_back(layer_fuzz_protocol(b, name, seed, budget, runs));
-      if (s == 1 || cells[6].applicable()) cells[6].attempts.push_back(layer_fuzz_assembler(b, name, seed, budget, runs));
-      if (s == 1 || cells[7].applicable())
-        cells[7].attempts.push_back(layer_fuzz_differential(b, name, seed, budget, runs));
+      // Layers that cannot express the implementation run once (to say why).
+      const auto run = [&](std::size_t l, auto&& layer) {
+        if (s == 1 || cells[l].applicable()) cells[l].attempts.push_back(layer());
+      };
+      run(1, [&] { return layer_random(name, seed, budget, "", runs); });
+      run(2, [&] { return layer_properties(b, name, seed, budget, runs); });
+      run(3, [&] { return layer_fuzz_connection(b, name, seed, budget, runs); });
+      run(4, [&] { return layer_fuzz_refinement(b, name, seed, budget, runs); });
+      run(5, [&] { return layer_fuzz_protocol(b, name, seed, budget, runs); });
+      run(6, [&] { return layer_fuzz_assembler(b, name, seed, budget, runs); });
+      run(7, [&] { return layer_fuzz_differential(b, name, seed, budget, runs); });
     }
     out << "| " << name;
     std::string row = "{\"name\":\"" + name + "\",\"layers\":[";
@@ -160,7 +172,7 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
       const std::string text = describe(cells[l], expect_found);
       out << " | " << text;
       if (cells[l].applicable() && (expect_found ? cells[l].found() == 0 : cells[l].found() > 0)) as_expected = false;
-      row += std::string(l ? "," : "") + "{\"layer\":\"" + layers[l] + "\",\"summary\":\"" + text + "\",\"runs\":[";
+      row += std::string(l ? "," : "") + "{\"layer\":\"" + layers[l] + "\",\"summary\":\"" + json_escape(text) + "\",\"runs\":[";
       for (std::size_t k = 0; k < cells[l].attempts.size() && cells[l].applicable(); ++k) {
         const auto& a = cells[l].attempts[k];
         row += std::string(k ? "," : "") + "{\"found\":" + (a.found ? "true" : "false") + ",\"invariant\":\"" +
@@ -180,9 +192,10 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << budget << " s";
   out << " per layer, implementation and seed; " << seeds
       << " seed(s); figures are medians (time and executions to the first violation); n/a: the layer cannot "
-         "express the implementation (protocol_receive drives the Sans-I/O protocol, assembler the queue alone, "
-         "differential compares with Beast the variants its schedule can show; the model checker and the refinement "
-         "fuzzer run what the formal model can express).\n";
+         "express the implementation, with the reason its registry entry gives (`lastword list`: the model "
+         "checker and the refinement fuzzer run the connection on model paths, protocol_receive the Sans-I/O "
+         "receiver, assembler the queue alone, differential the connection against Beast, the others the "
+         "connection).\n";
   if (!json.empty()) {
     std::ofstream j(json);
     j << "{\"budget\":" << budget << ",\"runs\":" << runs << ",\"seeds\":" << seeds << ",\"implementations\":[" << json_rows << "]}\n";

@@ -12,11 +12,9 @@
 #include <random>
 #include <regex>
 
-#include "lastword/assembler/assembler_check.hpp"
 #include "lastword/cli/explore.hpp"
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/differential.hpp"
-#include "lastword/impls/protocol_variants.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/nightly/records.hpp"
 #include "lastword/scenario/generate.hpp"
@@ -197,22 +195,17 @@ attempt not_applicable(std::string why = {}) {
   return na;
 }
 
-// A fuzz target that runs the reference and its own planted variants only.
-bool expresses(const std::vector<std::string_view>& variants, const std::string& impl) {
-  return impl == "reference" || std::find(variants.begin(), variants.end(), impl) != variants.end();
-}
-
-// The model-based layers run what the formal model can express (the
-// registry says why not, in beyond_model, for any other).
-std::string beyond_model(const std::string& impl) {
+// Why a layer that runs the form `f` cannot run `impl`, from its registry
+// entry (impls::not_expressed); empty when it can.
+std::string why_not(const std::string& impl, impls::form f) {
   const auto* entry = impls::find_implementation(impl);
-  return entry ? std::string(entry->beyond_model) : std::string();
+  return entry ? impls::not_expressed(*entry, f) : "not a registered implementation";
 }
 
 }  // namespace
 
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir) {
-  if (const auto why = beyond_model(impl); !why.empty()) return not_applicable(why);
+  if (auto why = why_not(impl, impls::form::model); !why.empty()) return not_applicable(why);
   const model::machine m(default_scope());
   const auto r = explore::explore_impl(m, impl, {}, model::explore_options{0});
   attempt a{true, r.found.has_value(), r.found ? r.found->invariant : '-', r.seconds, r.runs, {}, {}};
@@ -231,6 +224,7 @@ attempt layer_model_checker(const std::string& impl, const std::string& out_dir)
 
 attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir,
                      std::uint64_t runs) {
+  if (auto why = why_not(impl, impls::form::connection); !why.empty()) return not_applicable(why);
   std::mt19937_64 rng(seed);
   attempt a;
   const auto start = clock_type::now();
@@ -263,6 +257,7 @@ attempt layer_random(const std::string& impl, std::uint64_t seed, double budget,
 
 attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                          std::uint64_t runs) {
+  if (auto why = why_not(impl, impls::form::connection); !why.empty()) return not_applicable(why);
   // The reference: the contract property for the budget's worth of cases;
   // a variant: its planted-bug test, which reports after how many cases.
   std::string filter = "ConnectionProps.ReferenceHoldsEveryInvariant";
@@ -310,32 +305,31 @@ attempt layer_properties(const binaries& b, const std::string& impl, std::uint64
 
 attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                               std::uint64_t runs) {
+  if (auto why = why_not(impl, impls::form::connection); !why.empty()) return not_applicable(why);
   return run_fuzzer(b.fuzz_connection, b.work, "connection", impl, seed, budget, runs);
 }
 
 attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                               std::uint64_t runs) {
-  if (const auto why = beyond_model(impl); !why.empty()) return not_applicable(why);
+  if (auto why = why_not(impl, impls::form::model); !why.empty()) return not_applicable(why);
   return run_fuzzer(b.fuzz_refinement, b.work, "refinement", impl, seed, budget, runs);
 }
 
 attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                             std::uint64_t runs) {
-  std::vector<std::string_view> variants;
-  for (const auto& v : impls::protocol_variants()) variants.push_back(v.name);
-  if (!expresses(variants, impl)) return not_applicable();
+  if (auto why = why_not(impl, impls::form::receiver); !why.empty()) return not_applicable(why);
   return run_fuzzer(b.fuzz_protocol, b.work, "protocol_receive", impl, seed, budget, runs);
 }
 
 attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                              std::uint64_t runs) {
-  if (!expresses(assembler::planted_variants(), impl)) return not_applicable();
+  if (auto why = why_not(impl, impls::form::queue); !why.empty()) return not_applicable(why);
   return run_fuzzer(b.fuzz_assembler, b.work, "assembler", impl, seed, budget, runs);
 }
 
 attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                                 std::uint64_t runs) {
-  if (!expresses(impls::differential_variants(), impl)) return not_applicable();
+  if (auto why = why_not(impl, impls::form::differential); !why.empty()) return not_applicable(why);
   return run_fuzzer(b.fuzz_differential, b.work, "differential", impl, seed, budget, runs);
 }
 

@@ -59,14 +59,17 @@ attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::u
                               std::uint64_t runs = 0);
 attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                               std::uint64_t runs = 0);
-// Applicable to the reference and to protocol-level variants only.
+// Each layer runs every registered implementation in the form it takes
+// (impls/registry.hpp): the model checker and the refinement fuzzer the
+// model's, protocol_receive the Sans-I/O receiver, assembler the queue,
+// differential the comparison with Beast, the others the connection; for
+// an entry it cannot express the attempt is not applicable and `what`
+// says why, from the entry.
 attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                             std::uint64_t runs = 0);
-// Applicable to the reference and the assembler's planted variants only.
 attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                              std::uint64_t runs = 0);
-// lastword against Beast: the reference and the variants the comparison can
-// show (impls::differential_variants()).
+// lastword against Beast.
 attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                                 std::uint64_t runs = 0);
 

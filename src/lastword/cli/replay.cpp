@@ -9,7 +9,6 @@
 #include "lastword/assembler/assembler_check.hpp"
 #include "lastword/explore/refinement_input.hpp"
 #include "lastword/history/judge.hpp"
-#include "lastword/impls/protocol_variants.hpp"
 #include "lastword/protocol/receive_check.hpp"
 #include "lastword/impls/differential.hpp"
 #include "lastword/impls/registry.hpp"
@@ -41,18 +40,8 @@ const char* const kinds[] = {"scenario", "connection", "differential", "protocol
 // An input of the protocol_receive target on the reference or one of its
 // receiver variants: the oracle's verdict.
 int replay_protocol_receive(const std::string& file, const std::string& text, const std::string& impl,
-                            std::ostream& out, std::ostream& err) {
-  protocol::receiver_factory make;
-  std::string known = "reference";
-  if (impl == "reference") make = protocol::make_reference_receiver;
-  for (const auto& v : impls::protocol_variants()) {
-    known += ", " + std::string(v.name);
-    if (v.name == impl) make = v.make;
-  }
-  if (!make) {
-    err << "lastword replay: --kind protocol_receive runs " << known << "; not '" << impl << "'\n";
-    return 2;
-  }
+                            std::ostream& out) {
+  const protocol::receiver_factory make = impls::find_implementation(impl)->receiver;
   const auto c = protocol::receive_case_from_bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
   out << "# " << file << " (protocol_receive input) on " << impl << ": "
       << (c.opts.local_role == wire::role::client ? "client" : "server") << " receives " << c.stream.size()
@@ -71,21 +60,14 @@ int replay_protocol_receive(const std::string& file, const std::string& text, co
 // An input of the assembler target: the operations and the first
 // disagreement with the queue model.
 int replay_assembler(const std::string& file, const std::string& text, const std::string& impl, bool quiet,
-                     std::ostream& out, std::ostream& err) {
-  const auto& planted = assembler::planted_variants();
-  if (impl != "reference" && std::find(planted.begin(), planted.end(), impl) == planted.end()) {
-    err << "lastword replay: --kind assembler runs reference";
-    for (auto p : planted) err << ", " << p;
-    err << "; not '" << impl << "'\n";
-    return 2;
-  }
+                     std::ostream& out) {
   const auto c = assembler::assembler_case_from_bytes(
       {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
   if (!quiet) {
     out << "# " << file << " (assembler input) on " << impl << ": " << c.ops.size() << " operation(s)\n";
     for (std::size_t i = 0; i < c.ops.size(); ++i) out << "  " << i + 1 << ". " << assembler::describe(c.ops[i]) << '\n';
   }
-  const std::string d = assembler::check_assembler(c, impl);
+  const std::string d = assembler::check_assembler(c, impls::find_implementation(impl)->queue);
   if (d.empty()) {
     out << "verdict: the assembler agrees with the model on " << impl << '\n';
     return 0;
@@ -152,9 +134,19 @@ int run_list(const std::vector<std::string>& args, std::ostream& out, std::ostre
       out << "    " << i.library << ", " << i.versions << "; not applicable: " << describe(i.vocab) << '\n';
     } else if (i.name != "reference") {
       out << "    " << i.library << ", " << i.versions << " (" << i.reference << ")\n";
-      out << "    its regression scenario violates " << i.expected << ": corpus/regressions/" << i.name
-          << ".scenario\n";
+      out << "    its regression file violates " << i.expected << ": corpus/regressions/" << impls::regression_file(i)
+          << '\n';
     }
+    // The forms the layers run it in (impls/registry.hpp), and why not the others.
+    std::string runs, not_run;
+    for (const auto f : impls::all_forms) {
+      const std::string why = impls::not_expressed(i, f);
+      if (why.empty())
+        runs += (runs.empty() ? "" : ", ") + std::string(impls::to_string(f));
+      else
+        not_run += "    not as " + std::string(impls::to_string(f)) + ": " + why + '\n';
+    }
+    out << "    runs as: " << (runs.empty() ? "nothing" : runs) << '\n' << not_run;
   }
   return 0;
 }
@@ -212,6 +204,19 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << replay_usage;
     return 2;
   }
+  if (!impls::find_implementation(impl)) {
+    err << "lastword replay: unknown implementation '" << impl << "'; known: " << known_names() << '\n';
+    return 2;
+  }
+  // The form the kind of input runs (a scenario: the connection).
+  const auto f = impls::fuzz_target_form(differential ? "differential" : kind).value_or(impls::form::connection);
+  if (const std::string why = impls::not_expressed(*impls::find_implementation(impl), f); !why.empty()) {
+    std::string known;
+    for (const auto* i : impls::expressed_by(f)) known += (known.empty() ? "" : ", ") + std::string(i->name);
+    err << "lastword replay: --kind " << kind << " cannot run " << impl << ": " << why << "; it runs " << known
+        << '\n';
+    return 2;
+  }
   if (kind == "protocol_receive" || kind == "assembler") {
     std::string text;
     if (std::ifstream in{file, std::ios::binary}) {
@@ -220,12 +225,8 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
       err << "lastword replay: cannot open '" << file << "'\n";
       return 2;
     }
-    return kind == "assembler" ? replay_assembler(file, text, impl, quiet, out, err)
-                               : replay_protocol_receive(file, text, impl, out, err);
-  }
-  if (!impls::find_implementation(impl)) {
-    err << "lastword replay: unknown implementation '" << impl << "'; known: " << known_names() << '\n';
-    return 2;
+    return kind == "assembler" ? replay_assembler(file, text, impl, quiet, out)
+                               : replay_protocol_receive(file, text, impl, out);
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) {

@@ -190,10 +190,4 @@ comparison compare_with_beast(const differential_case& c, std::string_view impl)
   return out;
 }
 
-const std::vector<std::string_view>& differential_variants() {
-  static const std::vector<std::string_view> names{"ws14-closed-before-drain", "ws14-abort-clears-queue",
-                                                   "nodews-close-before-message"};
-  return names;
-}
-
 }  // namespace lastword::impls

@@ -55,9 +55,4 @@ struct comparison {
 
 comparison compare_with_beast(const differential_case& c, std::string_view impl = "reference");
 
-// The catalog variants whose difference this comparison can show (the rest
-// need timeouts, cancellation, close() or the close frame and EOF in one
-// read, which its schedule does not have).
-const std::vector<std::string_view>& differential_variants();
-
 }  // namespace lastword::impls

@@ -43,14 +43,4 @@ std::unique_ptr<protocol::receiver> make_tungstenite_closing_drops_data(
   return std::make_unique<closing_drops_data>(opts, std::move(masks));
 }
 
-const std::vector<protocol_variant>& protocol_variants() {
-  static const std::vector<protocol_variant> all{
-      {"tungstenite-closing-drops-data",
-       "tungstenite-rs up to 0.9.1, fixed in 0.9.2: data frames received after our close frame "
-       "(state CLOSING) were discarded instead of delivered",
-       make_tungstenite_closing_drops_data},
-  };
-  return all;
-}
-
 }  // namespace lastword::impls

@@ -2,22 +2,15 @@
 // layer, each one small, documented difference from the reference.
 //
 // A variant wraps the reference protocol::connection; the reference itself
-// carries no variant branches.
+// carries no variant branches. Each is the Sans-I/O form of the registry
+// entry of the same name (impls/registry.hpp), which is where layers find it.
 #pragma once
 
 #include <memory>
-#include <string_view>
-#include <vector>
 
 #include "lastword/protocol/receive_check.hpp"
 
 namespace lastword::impls {
-
-struct protocol_variant {
-  std::string_view name;
-  std::string_view provenance;
-  protocol::receiver_factory make;
-};
 
 // tungstenite-closing-drops-data: tungstenite-rs up to 0.9.1, fixed in 0.9.2.
 // After the application starts the closing handshake (state closing), data
@@ -25,8 +18,5 @@ struct protocol_variant {
 // of received.
 std::unique_ptr<protocol::receiver> make_tungstenite_closing_drops_data(
     const protocol::options& opts, wire::mask_source masks);
-
-// Every protocol-layer variant, by catalog name.
-const std::vector<protocol_variant>& protocol_variants();
 
 }  // namespace lastword::impls

@@ -1,10 +1,13 @@
-// The regression catalog as variants of the reference connection. Each class
-// overrides one seam of io::connection (or two that belong together), with
-// the difference and its provenance in the comment above it.
+// The registry's entries (impls/registry.hpp), and the regression catalog
+// as variants of the reference connection. Each class overrides one seam
+// of io::connection (or two that belong together), with the difference and
+// its provenance in the comment above it; its entry at the end of the file
+// names its factories in every form and says why a form has none.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "lastword/impls/protocol_variants.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/sim/connection_target.hpp"
 
@@ -262,29 +265,202 @@ class waits_for_close_echo final : public base {
 };
 
 template <class Conn>
-sim::target_factory factory() {
-  return [](net::io_context& ioc, const scenario::scenario& s) -> std::unique_ptr<sim::target> {
-    return std::make_unique<sim::connection_target<Conn>>(ioc, s);
-  };
+std::unique_ptr<sim::target> connection(net::io_context& ioc, const scenario::scenario& s) {
+  return std::make_unique<sim::connection_target<Conn>>(ioc, s);
 }
 
 }  // namespace
 
-sim::target_factory variant_factory(std::string_view name) {
-  if (name == "ws14-closed-before-drain") return factory<closed_before_drain>();
-  if (name == "ws14-abort-clears-queue") return factory<abort_clears_queue>();
-  if (name == "ws14-timeout-zero") return factory<timeout_zero>();
-  if (name == "ws14-close-while-paused") return factory<close_while_paused>();
-  if (name == "legacy-cancel-after-dequeue") return factory<cancel_after_dequeue>();
-  if (name == "nodews-close-before-message") return factory<close_before_message>();
-  if (name == "trio-close-and-fin-together") return factory<close_and_fin_together>();
-  if (name == "tungstenite-closing-drops-data") return factory<closing_drops_data>();
-  if (name == "close-overtakes-compressing-send") return factory<compressing_send>();
-  if (name == "close-overtakes-locked-send") return factory<locked_send>();
-  if (name == "close-returns-before-drain") return factory<returns_before_drain>();
-  if (name == "recv-wakes-at-drop") return factory<wakes_at_drop>();
-  if (name == "recv-waits-for-close-echo") return factory<waits_for_close_echo>();
-  return {};
+sim::target_factory beast_factory();  // beast.cpp
+
+// The reasons a form is missing, where several entries share one.
+namespace {
+constexpr std::string_view send_side_receiver =
+    "the difference is in send()'s write order, and the Sans-I/O receive path sends nothing of the application's";
+constexpr std::string_view send_side_queue =
+    "the difference is in send()'s write order, not in the queue of received messages";
+constexpr std::string_view send_side_differential =
+    "it needs send() and close(), which the comparison's schedule (bytes, EOF, recv()) never calls";
+constexpr std::string_view planted_s = "planted (lastword): the S class of SPEC";
+}  // namespace
+
+const std::vector<implementation>& all_implementations() {
+  static const std::vector<implementation> all{
+      {.name = "reference",
+       .library = "lastword",
+       .versions = "-",
+       .reference = "-",
+       .difference = "lastword's own stack: every SPEC invariant by construction",
+       .connection = connection<sim::sim_connection>,
+       .receiver = protocol::make_reference_receiver,
+       .queue = assembler::make_reference_queue},
+      {.name = "ws14-closed-before-drain",
+       .library = "python-websockets (asyncio, threading)",
+       .versions = "13.0-14.0, fixed in 14.1",
+       .reference = "issue 1538",
+       .difference = "recv() asks whether the connection is closed before it looks at the queue",
+       .expected = 'D',
+       .connection = connection<closed_before_drain>,
+       .queue = assembler::make_closed_before_drain_queue,
+       .no_receiver = "the difference is in the queue's get(), above the protocol"},
+      {.name = "ws14-abort-clears-queue",
+       .library = "python-websockets",
+       .versions = "14.0, fixed in 14.1",
+       .reference = "\"Keep queued messages after abort\"",
+       .difference = "losing the connection without a close frame (1006) empties the queue",
+       .expected = 'D',
+       .connection = connection<abort_clears_queue>,
+       .queue = assembler::make_abort_clears_queue,
+       .no_receiver = "the difference is in the queue, when the transport is lost"},
+      {.name = "ws14-timeout-zero",
+       .library = "python-websockets (threading)",
+       .versions = "14.0-14.1, fixed in 14.2",
+       .reference = "issue 1552",
+       .difference = "recv(timeout=0) checks the deadline before the queue",
+       .expected = 'T',
+       .connection = connection<timeout_zero>,
+       .no_receiver = "the difference is in recv()'s deadline, above the protocol",
+       .no_queue = "the difference is in recv()'s deadline; the queue has none",
+       .beyond_differential = "it needs recv() with a timeout, which the comparison's schedule never calls"},
+      {.name = "ws14-close-while-paused",
+       .library = "python-websockets",
+       .versions = "13.0-14.1, fixed in 14.2",
+       .reference = "issue 1555",
+       .difference = "with reading paused by flow control, close() waits for the peer's close frame without a timeout",
+       .expected = 'L',
+       .connection = connection<close_while_paused>,
+       .no_receiver = "the difference is in close()'s timeout, above the protocol",
+       .no_queue = "the difference is in close()'s timeout; the queue has no close()",
+       .beyond_differential = "it needs close(), which the comparison's schedule never calls"},
+      {.name = "legacy-cancel-after-dequeue",
+       .library = "python-websockets",
+       .versions = "up to 6.x, fixed in 7.0",
+       .reference = "issues 470, 486",
+       .difference = "the message leaves the queue a turn before recv() returns; a timeout in that turn loses it",
+       .expected = 'X',
+       .connection = connection<cancel_after_dequeue>,
+       .no_receiver = "the difference is in the scheduler turn between the queue and recv()'s return",
+       .no_queue = "the queue's get() is one step; the difference is the scheduler turn after it",
+       .beyond_differential = "it needs a timeout or a cancellation during recv(), which the comparison's schedule "
+                              "never has"},
+      {.name = "nodews-close-before-message",
+       .library = "node ws",
+       .versions = "up to 1.1.x, fixed in 2.0.0",
+       .reference = "issues 710, 799, 923",
+       .difference = "delivery is deferred; when the socket ends first the pending message and close frame are "
+                     "dropped (1006)",
+       .expected = 'D',
+       .connection = connection<close_before_message>,
+       .no_receiver = "the difference is the connection's delivery deferred by scheduler turns, which a Sans-I/O "
+                      "receiver does not have",
+       .no_queue = "the difference is before the queue: frames are dropped on their way to it"},
+      {.name = "trio-close-and-fin-together",
+       .library = "trio-websocket",
+       .versions = "up to 0.10.3, fixed in 0.10.4",
+       .reference = "changelog 0.10.4",
+       .difference = "close frame and FIN in the same read: the reader exits without ending the message channel",
+       .expected = 'L',
+       .connection = connection<close_and_fin_together>,
+       .no_receiver = "the difference is which of the connection's tasks ends the message channel",
+       .no_queue = "the difference is that the connection never ends the queue; the queue itself is right",
+       .beyond_differential = "it needs the close frame and EOF in one read; the comparison's schedule reads them "
+                              "in two turns"},
+      {.name = "tungstenite-closing-drops-data",
+       .library = "tungstenite-rs",
+       .versions = "up to 0.9.1, fixed in 0.9.2",
+       .reference = "changelog 0.9.2",
+       .difference = "after close(), data frames the peer sent before seeing our close frame are discarded",
+       .expected = 'D',
+       .connection = connection<closing_drops_data>,
+       .receiver = make_tungstenite_closing_drops_data,
+       .no_queue = "the difference is in the protocol's closing state, before the queue",
+       .beyond_differential = "it needs close() first (state closing), which the comparison's schedule never "
+                              "calls"},
+      {.name = "beast",
+       .library = "Boost.Beast websocket::stream (Boost 1.81)",
+       .versions = "1.81 (this machine's)",
+       .reference = "-",
+       .difference = "not a variant: Beast's own stream over the simulated transport; recv() is one async_read, "
+                     "close() is async_close; no per-call timeouts, streaming reads or non-destructive cancellation",
+       .vocab = scenario::vocabulary{false, false, false},
+       .catalog = false,
+       .connection = [](net::io_context& ioc, const scenario::scenario& s) { return beast_factory()(ioc, s); },
+       .no_receiver = "Beast's stream has no Sans-I/O receive path to drive",
+       .no_queue = "Beast has no message queue apart from its stream",
+       .beyond_differential = "Beast is the comparison's other side"},
+      // Planted send-side variants (SPEC S): lastword's own designs of the
+      // class, not copies of one library's code.
+      {.name = "close-overtakes-compressing-send",
+       .library = planted_s,
+       .versions = "-",
+       .reference = "SPEC S: a close frame overtakes a message still being compressed",
+       .difference = "send() compresses its frame in a later turn before it joins the write order; a close() "
+                     "called meanwhile writes the close frame first and the message is never written",
+       .expected = 'S',
+       .connection = connection<compressing_send>,
+       .no_receiver = send_side_receiver,
+       .no_queue = send_side_queue,
+       .beyond_differential = send_side_differential},
+      {.name = "close-overtakes-locked-send",
+       .library = planted_s,
+       .versions = "-",
+       .reference = "SPEC S: a write lock taken lazily",
+       .difference = "while a write is in progress, send() waits for the write lock before its frame joins the "
+                     "write order; close() writes without the lock and jumps the queue",
+       .expected = 'S',
+       .connection = connection<locked_send>,
+       .no_receiver = send_side_receiver,
+       .no_queue = send_side_queue,
+       .beyond_differential = send_side_differential},
+      {.name = "close-returns-before-drain",
+       .library = planted_s,
+       .versions = "-",
+       .reference = "SPEC S: a write buffer drained after close() returned",
+       .difference = "close() returns once reading ended, while frames sent before it still wait in the write "
+                     "buffer",
+       .expected = 'S',
+       .connection = connection<returns_before_drain>,
+       .no_receiver = send_side_receiver,
+       .no_queue = send_side_queue,
+       .beyond_differential = send_side_differential},
+      // Planted liveness variants (SPEC L): a recv() that wakes late.
+      {.name = "recv-wakes-at-drop",
+       .library = "planted (lastword): L promptness",
+       .versions = "-",
+       .reference = "SPEC L: a recv() waiting when the input ends wakes up",
+       .difference = "the peer's close frame does not wake a waiting recv(); it wakes when the close timeout drops "
+                     "the transport",
+       .expected = 'L',
+       .connection = connection<wakes_at_drop>,
+       .no_receiver = "the difference is in when the connection wakes recv() after the protocol saw the close "
+                      "frame",
+       .no_queue = "the difference is in when the connection ends the queue; the queue itself is right",
+       .beyond_differential = "the comparison's schedule calls recv() only after the close frame and EOF were "
+                              "read, so nothing waits when the input ends"},
+      {.name = "recv-waits-for-close-echo",
+       .library = "planted (lastword): L promptness with stalled writes",
+       .versions = "-",
+       .reference = "SPEC L: a recv() waiting when the input ends wakes up",
+       .difference = "ConnectionClosed waits until the close echo was written; with writes stalled, recv() wakes "
+                     "only when the close timeout drops the transport",
+       .expected = 'L',
+       .connection = connection<waits_for_close_echo>,
+       .no_receiver = "the difference is in the connection's write of the close echo",
+       .no_queue = "the difference is in when the connection ends the queue; the queue itself is right",
+       .beyond_differential = "it needs stalled writes, which the comparison's schedule never has"},
+      // A planted queue variant: it exists as a queue alone.
+      {.name = "queue-pause-outlives-end",
+       .library = "planted (lastword): the queue's flow control (SPEC F)",
+       .versions = "-",
+       .reference = "SPEC F: the end of the input lifts the pause",
+       .difference = "the queue keeps its pause flag when the input ends, instead of lifting it",
+       .expected = 'F',
+       .queue = assembler::make_pause_outlives_end_queue,
+       .no_connection = "the queue's pause flag after the end of input cannot show through a connection: nothing "
+                        "reads once the input ended",
+       .no_receiver = "the difference is in the queue"},
+  };
+  return all;
 }
 
 }  // namespace lastword::impls

@@ -24,7 +24,6 @@
 #include "lastword/assembler/assembler_check.hpp"
 #include "lastword/explore/refinement_input.hpp"
 #include "lastword/impls/differential.hpp"
-#include "lastword/impls/protocol_variants.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/nightly/classify.hpp"
 #include "lastword/nightly/coverage.hpp"
@@ -96,17 +95,12 @@ std::vector<std::string> libfuzzer_options(const fs::path& file, std::string* er
 
 // Whether the target can run `impl`, and why not.
 std::string not_applicable_reason(const std::string& target, const std::string& impl) {
-  if (impl == "reference") return {};
-  if (target == "connection" || target == "refinement")
-    return impls::find_implementation(impl) ? "" : "not a registered implementation";
-  std::vector<std::string_view> names;
-  if (target == "protocol_receive")
-    for (const auto& v : impls::protocol_variants()) names.push_back(v.name);
-  if (target == "assembler") names = assembler::planted_variants();
-  if (target == "differential") names = impls::differential_variants();
-  return std::find(names.begin(), names.end(), impl) != names.end()
-             ? ""
-             : "the " + target + " target cannot express " + impl + " (it runs its own variants only)";
+  const auto* i = impls::find_implementation(impl);
+  if (!i) return "not a registered implementation";
+  const auto f = impls::fuzz_target_form(target);
+  if (!f) return "no fuzz target named " + target;
+  const std::string why = impls::not_expressed(*i, *f);
+  return why.empty() ? why : "the " + target + " target cannot express " + impl + ": " + why;
 }
 
 // One fuzz target's runs in the fuzz phase.
