@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "lastword/impls/registry.hpp"
+#include "lastword/wire/codec.hpp"
+#include "lastword/wire/deflate.hpp"
+
 namespace lastword::impls {
 namespace {
 
@@ -74,6 +78,101 @@ TEST(Differential, AMessageMissingBeforeTheUnfinishedUtf8IsStillADifference) {
 
 TEST(Differential, APlantedVariantDiffersWithoutException) {
   const auto c = client(std::string("\x81\x01" "a\x88\x02\x03\xe8", 7));
+  EXPECT_EQ(compare_with_beast(c).difference, "");
+  const auto r = compare_with_beast(c, "ws14-closed-before-drain");
+  EXPECT_NE(r.difference.find("messages differ"), std::string::npos) << r.difference;
+  EXPECT_EQ(r.exception, "");
+}
+
+}  // namespace
+}  // namespace lastword::impls
+
+namespace lastword::impls {
+namespace {
+
+// permessage-deflate on both sides (flags bit 6): Beast's permessage_deflate
+// against lastword's zlib inflater, on the same compressed bytes.
+differential_case deflated(std::string stream, std::uint64_t max = 1 << 20, bool nct = false) {
+  differential_case c{wire::role::client, max, std::move(stream)};
+  c.deflate = true;
+  c.no_context_takeover = nct;
+  return c;
+}
+
+std::string compressed_frame(wire::deflater& z, wire::opcode op, std::string_view message) {
+  const std::string packed = z.compress(message);
+  wire::header_fields h;
+  h.rsv1 = true;
+  h.opcode = static_cast<std::uint8_t>(op);
+  h.length = packed.size();
+  std::string out;
+  wire::encode_header(out, h);
+  return out + packed;
+}
+
+const std::string close_1000("\x88\x02\x03\xe8", 4);
+
+TEST(DifferentialDeflate, FlagsByteChoosesTheExtension) {
+  const std::uint8_t on[] = {0x40 | 0x80 | 1, 'x'};
+  const auto c = differential_case_from_bytes(on, sizeof on);
+  EXPECT_TRUE(c.deflate);
+  EXPECT_TRUE(c.no_context_takeover);
+  EXPECT_TRUE(differential_scenario(c).opts.deflate);
+  const std::uint8_t off[] = {0x80 | 1, 'x'};
+  EXPECT_FALSE(differential_case_from_bytes(off, sizeof off).deflate);
+}
+
+TEST(DifferentialDeflate, AgreeOnCompressedMessagesWithAndWithoutContextTakeover) {
+  for (const bool nct : {false, true}) {
+    wire::deflater z(nct, 15);
+    // In order: the second message is compressed with the first's context.
+    std::string stream = compressed_frame(z, wire::opcode::text, "hello hello");
+    stream += compressed_frame(z, wire::opcode::text, "hello again");
+    stream += std::string("\x82\x05plain", 7) + close_1000;
+    const auto c = deflated(stream, 1 << 20, nct);
+    const auto a = receive_in_simulation(c, "reference");
+    ASSERT_EQ(a.messages.size(), 3u) << "code " << a.code << "\n" << scenario::print(differential_scenario(c));
+    EXPECT_EQ(a.messages[1].data, "hello again");
+    EXPECT_EQ(compare_with_beast(c).difference, "");
+  }
+}
+
+TEST(DifferentialDeflate, BombFailsWith1009OnBothSides) {
+  wire::deflater z(false, 15);
+  const std::string packed = compressed_frame(z, wire::opcode::binary, std::string(1 << 20, 'a'));
+  ASSERT_LT(packed.size(), 4096u);
+  const auto c = deflated(packed + close_1000, 4096);
+  EXPECT_EQ(receive_in_simulation(c, "reference").code, 1009);
+  EXPECT_EQ(receive_in_simulation(c, "beast").code, 1009);
+  EXPECT_EQ(compare_with_beast(c).difference, "");
+}
+
+TEST(DifferentialDeflate, InflatedTextNotUtf8FailsWith1007OnBothSides) {
+  wire::deflater z(false, 15);
+  const auto c = deflated(compressed_frame(z, wire::opcode::text, "\xc3\x28") + close_1000);
+  EXPECT_EQ(receive_in_simulation(c, "reference").code, 1007);
+  EXPECT_EQ(compare_with_beast(c).difference, "");
+}
+
+TEST(DifferentialDeflate, BadCompressedDataIsAKnownBeastFinding) {
+  wire::deflater z(false, 15);
+  const auto c = deflated(compressed_frame(z, wire::opcode::text, "first") + std::string("\xc1\x04\xff\xff\xff\xff", 6) +
+                          close_1000);
+  const auto a = receive_in_simulation(c, "reference");
+  ASSERT_EQ(a.messages.size(), 1u);
+  EXPECT_EQ(a.code, 1007);
+  const auto b = receive_in_simulation(c, "beast");
+  EXPECT_EQ(b.messages, a.messages);
+  EXPECT_EQ(b.code, 1006);
+  // What the finding says: Beast wrote no close frame.
+  const auto h = run_in_simulation(differential_scenario(c), "beast");
+  for (const auto& e : h.events) EXPECT_FALSE(e.k == history::event::kind::wrote && e.frame.op == wire::opcode::close);
+  EXPECT_EQ(compare_with_beast(c).exception, "finding: beast-bad-deflate-data-without-close-frame");
+}
+
+TEST(DifferentialDeflate, APlantedVariantDiffersWithoutExceptionOnACompressedBurst) {
+  wire::deflater z(false, 15);
+  const auto c = deflated(compressed_frame(z, wire::opcode::text, "a") + close_1000);
   EXPECT_EQ(compare_with_beast(c).difference, "");
   const auto r = compare_with_beast(c, "ws14-closed-before-drain");
   EXPECT_NE(r.difference.find("messages differ"), std::string::npos) << r.difference;

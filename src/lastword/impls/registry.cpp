@@ -27,6 +27,11 @@ const std::vector<implementation>& all_implementations() {
        "close frame and FIN in the same read: the reader exits without ending the message channel", 'L'},
       {"tungstenite-closing-drops-data", "tungstenite-rs", "up to 0.9.1, fixed in 0.9.2", "changelog 0.9.2",
        "after close(), data frames the peer sent before seeing our close frame are discarded", 'D'},
+      {"nodews-deflate-close-before-inflate", "node ws with permessage-deflate", "1.1.1; 8.x delivers",
+       "lastword blackbox: burst-deflate, 0 of 3 delivered, 1006",
+       "with compression in use, delivery waits two turns for inflation; when the transport ends first the waiting "
+       "messages and close frame are dropped (1006)",
+       'D', {}, true, "the formal model has no permessage-deflate"},
       {"beast", "Boost.Beast websocket::stream (Boost 1.81)", "1.81 (this machine's)", "-",
        "not a variant: Beast's own stream over the simulated transport; recv() is one async_read, close() is "
        "async_close; no per-call timeouts, streaming reads or non-destructive cancellation",
