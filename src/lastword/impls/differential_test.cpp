@@ -170,6 +170,30 @@ TEST(DifferentialDeflate, BadCompressedDataIsAKnownBeastFinding) {
   EXPECT_EQ(compare_with_beast(c).exception, "finding: beast-bad-deflate-data-without-close-frame");
 }
 
+// RFC 7692 section 7.2.3.4: a sender may end a message's DEFLATE data with
+// a block that has BFINAL set ("hello", zlib with Z_FINISH).
+const std::string final_block_hello("\xc1\x07\xcb\x48\xcd\xc9\xc9\x07\x00", 9);
+
+TEST(DifferentialDeflate, MessageEndingInAFinalBlockIsLostByBeastAKnownFinding) {
+  const auto c = deflated(std::string("\xc1\x03\x4a\x04\x00", 5) /* "a" */ + final_block_hello + close_1000);
+  const auto a = receive_in_simulation(c, "reference");
+  ASSERT_EQ(a.messages.size(), 2u);
+  EXPECT_EQ(a.messages[1].data, "hello");
+  EXPECT_EQ(a.code, 1000);
+  const auto b = receive_in_simulation(c, "beast");
+  ASSERT_EQ(b.messages.size(), 1u);
+  EXPECT_EQ(b.code, 1006);
+  EXPECT_EQ(compare_with_beast(c).exception, "finding: beast-drops-message-ending-in-final-deflate-block");
+}
+
+TEST(DifferentialDeflate, ALostMessageBeforeTheFinalBlockOneIsStillADifference) {
+  // A variant that loses "a" differs before Beast's finding.
+  const auto c = deflated(std::string("\xc1\x03\x4a\x04\x00", 5) + final_block_hello + close_1000);
+  const auto r = compare_with_beast(c, "ws14-closed-before-drain");
+  EXPECT_NE(r.difference, "");
+  EXPECT_EQ(r.exception, "") << r.difference;
+}
+
 TEST(DifferentialDeflate, APlantedVariantDiffersWithoutExceptionOnACompressedBurst) {
   wire::deflater z(false, 15);
   const auto c = deflated(compressed_frame(z, wire::opcode::text, "a") + close_1000);

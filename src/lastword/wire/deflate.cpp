@@ -190,6 +190,8 @@ inflater::~inflater() {
 
 inflater::status inflater::inflate_part(std::string_view payload, bool last, std::string& out) {
   out.clear();
+  if (!in_message_) final_block_ = false;
+  in_message_ = !last;
   z_stream& z = s_->z;
   // Section 7.2.2: append 00 00 ff ff to the message, then inflate.
   std::string in(payload);
@@ -210,6 +212,7 @@ inflater::status inflater::inflate_part(std::string_view payload, bool last, std
     }
     out.append(buf, got);
     if (rc == Z_STREAM_END) {
+      final_block_ = true;
       // A final block (BFINAL) ends the DEFLATE stream; whatever follows it
       // other than the appended tail is not DEFLATE data.
       if (z.avail_in > 0 && std::string_view(reinterpret_cast<const char*>(z.next_in), z.avail_in) != tail)
@@ -227,6 +230,7 @@ inflater::status inflater::inflate_part(std::string_view payload, bool last, std
   }
   message_size_ += out.size();
   if (last || result != status::ok) message_size_ = 0;
+  if (result != status::ok) in_message_ = false;
   if (result != status::ok || (last && no_context_takeover_)) inflateReset(&z);
   return result;
 }

@@ -80,6 +80,9 @@ class inflater {
   // The same, one frame's payload at a time; `last`: the message's final
   // frame. max_size bounds the whole message.
   status inflate_part(std::string_view payload, bool last, std::string& out);
+  // The last message inflated (so far) ended its DEFLATE data with a block
+  // that has BFINAL set (RFC 7692 section 7.2.3.4 allows it).
+  bool final_block() const noexcept { return final_block_; }
 
  private:
   struct state;
@@ -87,6 +90,8 @@ class inflater {
   bool no_context_takeover_;
   std::uint64_t max_size_;
   std::uint64_t message_size_ = 0;
+  bool in_message_ = false;
+  bool final_block_ = false;
 };
 
 // The receiving side of permessage-deflate over decoded frames: what the
@@ -107,6 +112,9 @@ class message_inflater {
   //                        are held
   //   invalid_utf8         inflated text that is not UTF-8 (RFC 6455 8.1)
   error inflate(frame& f);
+  // The message of the last frame given was compressed and its DEFLATE
+  // data ended with a BFINAL block.
+  bool final_block() const noexcept { return compressed_ && inflater_.final_block(); }
 
  private:
   inflater inflater_;
