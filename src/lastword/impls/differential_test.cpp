@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "lastword/impls/registry.hpp"
 #include "lastword/wire/codec.hpp"
 #include "lastword/wire/deflate.hpp"
@@ -201,6 +204,37 @@ TEST(DifferentialDeflate, APlantedVariantDiffersWithoutExceptionOnACompressedBur
   const auto r = compare_with_beast(c, "ws14-closed-before-drain");
   EXPECT_NE(r.difference.find("messages differ"), std::string::npos) << r.difference;
   EXPECT_EQ(r.exception, "");
+}
+
+}  // namespace
+}  // namespace lastword::impls
+
+namespace lastword::impls {
+namespace {
+
+// Inputs the differential fuzzer found with permessage-deflate, kept in its
+// corpus; each difference is named for what it is.
+differential_case from_corpus(const std::string& name) {
+  std::ifstream in(std::string(LASTWORD_CORPUS_DIR) + "/differential/" + name, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(bytes.empty()) << name;
+  return differential_case_from_bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+}
+
+TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"regression-deflate-final-block-text-not-utf8", "finding: beast-drops-message-ending-in-final-deflate-block"},
+      {"regression-deflate-bad-data-beast-1009", "bad-deflate-data-code"},
+      {"regression-deflate-ending-inside-a-block", "finding: beast-delivers-deflate-data-ending-inside-a-block"},
+      {"regression-deflate-inflated-too-big-in-unfinished-frame", "inflated-too-big-in-unfinished-frame"},
+  };
+  for (const auto& [file, name] : cases) {
+    const auto c = from_corpus(file);
+    EXPECT_TRUE(c.deflate) << file;
+    const auto r = compare_with_beast(c);
+    EXPECT_NE(r.difference, "") << file;
+    EXPECT_EQ(r.exception, name) << file << "\n" << r.difference;
+  }
 }
 
 }  // namespace

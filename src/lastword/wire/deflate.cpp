@@ -190,7 +190,7 @@ inflater::~inflater() {
 
 inflater::status inflater::inflate_part(std::string_view payload, bool last, std::string& out) {
   out.clear();
-  if (!in_message_) final_block_ = false;
+  if (!in_message_) final_block_ = unfinished_block_ = false;
   in_message_ = !last;
   z_stream& z = s_->z;
   // Section 7.2.2: append 00 00 ff ff to the message, then inflate.
@@ -227,6 +227,15 @@ inflater::status inflater::inflate_part(std::string_view payload, bool last, std
     // Done when every input byte was used and zlib had room to spare.
     if (z.avail_in == 0 && z.avail_out != 0) break;
     if (rc == Z_BUF_ERROR && z.avail_out != 0) break;
+  }
+  // Section 7.2.1: the sender's data ends where a sync flush ends it, so
+  // with the 4 octets appended the inflater stands at a block boundary
+  // (zlib: data_type bit 128), unless a final block ended the stream. A
+  // message that stops inside a block was cut or altered: it does not
+  // inflate to a message.
+  if (result == status::ok && last && !final_block_ && !(z.data_type & 128)) {
+    result = status::bad_data;
+    unfinished_block_ = true;
   }
   message_size_ += out.size();
   if (last || result != status::ok) message_size_ = 0;

@@ -83,6 +83,9 @@ class inflater {
   // The last message inflated (so far) ended its DEFLATE data with a block
   // that has BFINAL set (RFC 7692 section 7.2.3.4 allows it).
   bool final_block() const noexcept { return final_block_; }
+  // The last message failed (bad_data) because its data, with the 4
+  // octets appended, stopped inside a DEFLATE block.
+  bool unfinished_block() const noexcept { return unfinished_block_; }
 
  private:
   struct state;
@@ -92,6 +95,7 @@ class inflater {
   std::uint64_t message_size_ = 0;
   bool in_message_ = false;
   bool final_block_ = false;
+  bool unfinished_block_ = false;
 };
 
 // The receiving side of permessage-deflate over decoded frames: what the
@@ -115,6 +119,8 @@ class message_inflater {
   // The message of the last frame given was compressed and its DEFLATE
   // data ended with a BFINAL block.
   bool final_block() const noexcept { return compressed_ && inflater_.final_block(); }
+  // ... or was rejected because its data stopped inside a DEFLATE block.
+  bool unfinished_block() const noexcept { return compressed_ && inflater_.unfinished_block(); }
 
  private:
   inflater inflater_;
