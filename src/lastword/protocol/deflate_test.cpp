@@ -117,6 +117,21 @@ TEST(ConnectionDeflate, DataThatDoesNotInflateInAContinuationFailsWith1007) {
   EXPECT_EQ(c.protocol_error(), wire::error::bad_compressed_data);
 }
 
+TEST(ConnectionDeflate, DataThatStopsInsideABlockFailsWith1007) {
+  // RFC 7692 section 7.2.1: a message's data ends with a sync flush. Cut
+  // inside its block, it inflates to part of a message and no further.
+  wire::deflater z(false, 15);
+  const std::string packed = z.compress(std::string(4000, 'x') + "a message cut short, somewhere in its block");
+  wire::inflater in(false, 15, 1 << 20);
+  std::string out;
+  EXPECT_EQ(in.inflate(std::string_view(packed).substr(0, packed.size() - 6), out), wire::inflater::status::bad_data);
+  EXPECT_TRUE(in.unfinished_block());
+  auto c = client_with_deflate();
+  ASSERT_FALSE(c.receive_data(server_frame(wire::opcode::binary, true, packed.substr(0, packed.size() - 6), true)));
+  EXPECT_TRUE(c.take_events().empty());
+  EXPECT_EQ(c.status().code, wire::close_code::invalid_payload);
+}
+
 TEST(InflaterBound, BombStopsWithinOneChunkOfTheLimit) {
   wire::deflater z(false, 15);
   const std::string packed = z.compress(std::string(64 << 20, '\0'));  // 64 MiB in about 64 KiB
