@@ -227,6 +227,7 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       {"regression-deflate-bad-data-beast-1009", "bad-deflate-data-code"},
       {"regression-deflate-ending-inside-a-block", "finding: beast-delivers-deflate-data-ending-inside-a-block"},
       {"regression-deflate-inflated-too-big-in-unfinished-frame", "inflated-too-big-in-unfinished-frame"},
+      {"regression-deflate-compressed-frame-over-limit", "compressed-frame-over-limit"},
   };
   for (const auto& [file, name] : cases) {
     const auto c = from_corpus(file);
