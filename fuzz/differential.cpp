@@ -1,7 +1,9 @@
 // Fuzz target: lastword and Boost.Beast's websocket stream, differentially.
 //
-// Input: byte 0 picks the role and the message size limit; the rest is the
-// byte stream the endpoint receives (then EOF). Both implementations run it
+// Input: byte 0 picks the role, the message size limit and whether
+// permessage-deflate was agreed (both sides then inflate the same
+// compressed bytes); the rest is the byte stream the endpoint receives
+// (then EOF). Both implementations run it
 // in the simulation and read until the connection ends; they must deliver
 // the same messages and report the same end (impls/differential.hpp). A
 // difference that a documented exception explains is counted, not

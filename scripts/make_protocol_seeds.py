@@ -90,3 +90,58 @@ for name in sorted(os.listdir(OUT)):
         limit_shift = min(limit_shift + 2, 20)  # the message limit is four frames
     with open(os.path.join(DIFF, name), "wb") as f:
         f.write(bytes([(flags & 1) | ((limit_shift - 4) << 1)]) + data[2:])
+
+# permessage-deflate seeds of the differential target: flags bit 6 agrees on
+# the extension, bit 7 on no_context_takeover. Messages are compressed as
+# RFC 7692 section 7.2.1 says (raw DEFLATE, sync flush, the final 00 00 ff ff
+# removed), with Python's zlib.
+import zlib
+
+
+class Deflater:
+    def __init__(self, no_context_takeover=False):
+        self.nct = no_context_takeover
+        self.z = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+
+    def compress(self, data):
+        out = self.z.compress(data) + self.z.flush(zlib.Z_SYNC_FLUSH)
+        assert out.endswith(b"\x00\x00\xff\xff")
+        out = out[:-4] or b"\x00"
+        if self.nct:
+            self.z = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        return out
+
+
+def deflate_seed(name, make, limit=20, nct=False):
+    for server in (False, True):
+        z = Deflater(nct)
+        stream = make(z, server)
+        flags = (1 if server else 0) | ((limit - 4) << 1) | 0x40 | (0x80 if nct else 0)
+        with open(os.path.join(DIFF, "deflate_%s_%s" % (name, "server" if server else "client")), "wb") as f:
+            f.write(bytes([flags]) + stream)
+
+
+RSV1 = 0x40
+deflate_seed("messages", lambda z, m: frame(1, z.compress(b"hello hello"), rsv=RSV1, masked=m)
+             + frame(1, z.compress(b"hello again"), rsv=RSV1, masked=m)
+             + frame(2, b"plain", masked=m) + close(1000, masked=m))
+deflate_seed("no_context_takeover", lambda z, m: frame(1, z.compress(b"same words"), rsv=RSV1, masked=m)
+             + frame(1, z.compress(b"same words"), rsv=RSV1, masked=m) + close(1000, masked=m), nct=True)
+
+
+def fragmented(z, m):
+    packed = z.compress(b"q" * 3000 + b"end")
+    half = len(packed) // 2
+    return (frame(1, packed[:half], fin=False, rsv=RSV1, masked=m) + frame(9, b"p", masked=m)
+            + frame(0, packed[half:], masked=m) + close(1001, masked=m))
+
+
+deflate_seed("fragmented_with_ping", fragmented)
+deflate_seed("bad_data", lambda z, m: frame(1, z.compress(b"first"), rsv=RSV1, masked=m)
+             + frame(1, b"\xff\xff\xff\xff", rsv=RSV1, masked=m) + close(1000, masked=m))
+deflate_seed("bomb", lambda z, m: frame(2, z.compress(b"a" * (1 << 20)), rsv=RSV1, masked=m) + close(1000, masked=m),
+             limit=12)
+deflate_seed("inflated_not_utf8", lambda z, m: frame(1, z.compress(b"\xc3\x28"), rsv=RSV1, masked=m)
+             + close(1000, masked=m))
+deflate_seed("rsv1_on_continuation", lambda z, m: frame(1, b"a", fin=False, masked=m)
+             + frame(0, z.compress(b"b"), rsv=RSV1, masked=m) + close(1000, masked=m))

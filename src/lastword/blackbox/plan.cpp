@@ -27,81 +27,17 @@ bool peer_lane(step_kind k) {
   }
 }
 
-void append_frame(std::string& out, wire::opcode op, bool fin, bool rsv1, std::string_view payload,
-                  const wire::mask_key* key) {
-  wire::header_fields h;
-  h.fin = fin;
-  h.rsv1 = rsv1;
-  h.opcode = static_cast<std::uint8_t>(op);
-  h.length = payload.size();
-  if (key) {
-    h.masked = true;
-    h.key = *key;
-  }
-  wire::encode_header(out, h);
-  const std::size_t at = out.size();
-  out.append(payload);
-  if (key) wire::apply_mask(out.data() + at, payload.size(), *key, 0);
-}
-
 }  // namespace
 
 std::string_view profile_name(profile p) noexcept { return p == profile::recv ? "recv" : "events"; }
 
 peer_stream encode_stream(const scenario::scenario& s, const std::optional<wire::deflate_params>& deflate) {
-  if (!deflate) {
-    auto e = scenario::encode_peer(s);
-    return {std::move(e.bytes), std::move(e.frame_ends)};
-  }
-  // RFC 7692 section 6: the sender compresses each data message and sets
-  // RSV1 on its first frame. A fragmented message is compressed whole and
-  // its compressed bytes are spread over the same number of frames.
-  const bool peer_is_server = s.role == wire::role::client;
-  const bool no_takeover = peer_is_server ? deflate->server_no_context_takeover : deflate->client_no_context_takeover;
-  const int bits = peer_is_server ? deflate->server_max_window_bits : deflate->client_max_window_bits;
-  wire::deflater z(no_takeover, bits);
-  const wire::mask_key key{0x37, 0xfa, 0x21, 0x3d};
-  const wire::mask_key* k = peer_is_server ? nullptr : &key;
-  peer_stream out;
-  for (std::size_t i = 0; i < s.peer.size(); ++i) {
-    const auto& f = s.peer[i];
-    using fk = scenario::peer_frame::kind;
-    if (f.k == fk::text || f.k == fk::binary) {
-      std::size_t last = i;
-      std::string message = f.payload;
-      while (!s.peer[last].fin && last + 1 < s.peer.size() && s.peer[last + 1].k == fk::continuation) {
-        ++last;
-        message += s.peer[last].payload;
-      }
-      std::vector<std::size_t> data_frames;
-      for (std::size_t j = i; j <= last; ++j)
-        if (j == i || s.peer[j].k == fk::continuation) data_frames.push_back(j);
-      const std::string packed = z.compress(message);
-      const std::size_t n = data_frames.size();
-      const std::size_t chunk = (packed.size() + n - 1) / n;
-      std::size_t at = 0, d = 0;
-      for (std::size_t j = i; j <= last; ++j) {
-        const auto& g = s.peer[j];
-        const std::size_t take = std::min(chunk, packed.size() - std::min(at, packed.size()));
-        append_frame(out.bytes, j == i ? (f.k == fk::text ? wire::opcode::text : wire::opcode::binary)
-                                       : wire::opcode::continuation,
-                     g.fin, j == i, std::string_view(packed).substr(std::min(at, packed.size()), take), k);
-        at += take;
-        ++d;
-        out.frame_ends.push_back(out.bytes.size());
-      }
-      i = last;
-      continue;
-    }
-    // Control frames, raw bytes and a stray continuation as they are.
-    scenario::scenario one;
-    one.role = s.role;
-    one.peer = {f};
-    auto e = scenario::encode_peer(one);
-    out.bytes += e.bytes;
-    out.frame_ends.push_back(out.bytes.size());
-  }
-  return out;
+  // Without the extension, the scenario's frames as they are (even when the
+  // scenario asked for it: the run then reports that it was not agreed).
+  scenario::scenario plain = s;
+  plain.opts.deflate = false;
+  auto e = deflate ? scenario::encode_peer(s, *deflate) : scenario::encode_peer(plain);
+  return {std::move(e.bytes), std::move(e.frame_ends)};
 }
 
 plan make_plan(const scenario::scenario& s, profile p, const peer_stream& stream, std::mt19937_64& rng) {

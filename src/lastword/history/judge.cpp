@@ -36,7 +36,11 @@ std::size_t turn_in(const scenario::scenario& s, std::size_t step) {
 class input_tracker {
  public:
   input_tracker(const scenario::scenario& s)
-      : decoder_({s.role, s.opts.max_size, s.opts.max_size}), peer_(scenario::encode_peer(s).bytes) {}
+      : decoder_({s.role, s.opts.max_size, s.opts.max_size, s.opts.deflate}), peer_(scenario::encode_peer(s).bytes) {
+    // permessage-deflate: the messages are what the frames inflate to.
+    if (const auto p = scenario::deflate_params(s.opts))
+      inflater_.emplace(wire::receiving_inflater(*p, s.role, s.opts.max_size));
+  }
 
   // Bytes [offset, offset+n) of the peer's stream were read at `step`.
   void read(std::size_t offset, std::size_t n, std::size_t step, bool we_sent_close) {
@@ -51,6 +55,12 @@ class input_tracker {
         failure_ = decoder_.error();
         break;
       }
+      if (inflater_ && !wire::is_control(f.op))
+        if (const auto e = inflater_->inflate(f); e != wire::error{}) {
+          end(step);
+          failure_ = e;
+          break;
+        }
       on_frame(f, step, we_sent_close);
     }
   }
@@ -112,6 +122,7 @@ class input_tracker {
   }
 
   wire::frame_decoder decoder_;
+  std::optional<wire::message_inflater> inflater_;
   wire::frame frame_;
   std::string peer_;
   bool ended_ = false;

@@ -11,6 +11,10 @@
 //            timeout is a simulated timer that closes the transport when it
 //            expires, as beast::tcp_stream does on expiry.
 //   end      the driver's teardown closes the transport.
+//   deflate  with the scenario's option deflate, Beast's own
+//            permessage_deflate (both roles enabled, no_context_takeover as
+//            the option says) is negotiated in the upgrade, with the
+//            parameters scenario::deflate_params() gives the peer.
 // What Beast cannot express is not applicable, never a pass: per-call
 // timeouts (zero included), recv_streaming() (read_some does not keep frame
 // boundaries), cancelling a pending read (Beast supports only terminal
@@ -55,6 +59,7 @@ void async_teardown(boost::beast::role_type role, stream& s, Handler&& handler);
 #include "lastword/wire/assert.hpp"
 #include "lastword/wire/close.hpp"
 #include "lastword/wire/codec.hpp"
+#include "lastword/wire/deflate.hpp"
 #include "lastword/wire/handshake.hpp"
 
 namespace lastword::sim {
@@ -103,9 +108,17 @@ class beast_target final : public sim::target {
  public:
   beast_target(net::io_context& ioc, const scenario::scenario& s)
       : ioc_(ioc), role_(s.role), close_timeout_(std::chrono::milliseconds(s.opts.close_timeout_ms)),
-        max_size_(s.opts.max_size), ws_(sim::stream(ioc.get_executor())), close_timer_(ioc.get_executor()) {
+        max_size_(s.opts.max_size), deflate_(scenario::deflate_params(s.opts)), ws_(sim::stream(ioc.get_executor())),
+        close_timer_(ioc.get_executor()) {
     ws_.auto_fragment(false);
     ws_.read_message_max(max_size_);
+    if (deflate_) {
+      websocket::permessage_deflate pmd;
+      pmd.server_enable = pmd.client_enable = true;
+      pmd.server_no_context_takeover = deflate_->server_no_context_takeover;
+      pmd.client_no_context_takeover = deflate_->client_no_context_takeover;
+      ws_.set_option(pmd);
+    }
     handshake();
     ws_.next_layer().forget_handshake();
   }
@@ -233,7 +246,7 @@ class beast_target final : public sim::target {
   // The code of the close frame Beast wrote, if it wrote one.
   std::optional<std::uint16_t> close_written() const {
     wire::frame_decoder d({role_ == wire::role::client ? wire::role::server : wire::role::client,
-                           std::uint64_t{1} << 40, std::uint64_t{1} << 40});
+                           std::uint64_t{1} << 40, std::uint64_t{1} << 40, deflate_.has_value()});
     std::string_view bytes = ws_.next_layer().written();
     wire::frame f;
     while (d.decode(bytes, f) == wire::frame_decoder::status::frame)
@@ -261,11 +274,14 @@ class beast_target final : public sim::target {
       req.set(beast::http::field::connection, "Upgrade");
       req.set(beast::http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
       req.set(beast::http::field::sec_websocket_version, "13");
+      if (deflate_) req.set(beast::http::field::sec_websocket_extensions, wire::deflate_header(*deflate_));
       ws_.async_accept(req, [&](beast::error_code ec) {
         result = ec;
         done = true;
       });
       settle();
+      // Beast agreed to the offer (its response names the extension).
+      LASTWORD_ASSERT(!deflate_ || ws_.next_layer().written().find("permessage-deflate") != std::string::npos);
     } else {
       ws_.async_handshake("lastword", "/", [&](beast::error_code ec) {
         result = ec;
@@ -280,7 +296,9 @@ class beast_target final : public sim::target {
       ws_.next_layer().offer(
           "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           "Sec-WebSocket-Accept: " +
-          wire::accept_key(key) + "\r\n\r\n");
+          wire::accept_key(key) + "\r\n" +
+          (deflate_ ? "Sec-WebSocket-Extensions: " + wire::deflate_header(*deflate_) + "\r\n" : std::string()) +
+          "\r\n");
       settle();
     }
     LASTWORD_ASSERT(done && !result);
@@ -290,6 +308,7 @@ class beast_target final : public sim::target {
   wire::role role_;
   std::chrono::milliseconds close_timeout_;
   std::uint64_t max_size_;
+  std::optional<wire::deflate_params> deflate_;
   websocket::stream<sim::stream> ws_;
   sim::timer close_timer_;
   bool reading_ = false;

@@ -7,6 +7,7 @@
 #include "lastword/impls/registry.hpp"
 #include "lastword/wire/codec.hpp"
 #include "lastword/wire/error.hpp"
+#include "lastword/wire/mask.hpp"
 #include "lastword/wire/text.hpp"
 #include "lastword/wire/utf8.hpp"
 
@@ -17,6 +18,8 @@ differential_case differential_case_from_bytes(const std::uint8_t* data, std::si
   const std::uint8_t flags = size > 0 ? data[0] : 0;
   c.role = (flags & 1) ? wire::role::server : wire::role::client;
   c.max_message = std::uint64_t{1} << std::min(4u + ((flags >> 1) & 31u), 20u);
+  c.deflate = (flags & 0x40) != 0;
+  c.no_context_takeover = c.deflate && (flags & 0x80) != 0;
   if (size > 1) c.stream.assign(reinterpret_cast<const char*>(data + 1), size - 1);
   return c;
 }
@@ -25,6 +28,8 @@ scenario::scenario differential_scenario(const differential_case& c) {
   scenario::scenario s;
   s.role = c.role;
   s.opts.max_size = c.max_message;
+  s.opts.deflate = c.deflate;
+  s.opts.deflate_no_context_takeover = c.no_context_takeover;
   // The reference keeps its default water marks: with them, this target
   // found that reading paused inside a message of more than `high` frames
   // left recv() waiting forever (fixed in the assembler, the model and the
@@ -77,8 +82,13 @@ struct stream_failure {
   std::optional<std::uint16_t> close_code;  // of the close frame that ends the stream, valid or not
 };
 
-stream_failure stream_error(const differential_case& c) {
-  wire::frame_decoder d({c.role, c.max_message, c.max_message});
+// text_as_binary: inflate text messages without the UTF-8 check (to see
+// whether their compressed data is bad further on).
+stream_failure stream_error(const differential_case& c, bool text_as_binary = false) {
+  wire::frame_decoder d({c.role, c.max_message, c.max_message, c.deflate});
+  std::optional<wire::message_inflater> inflater;
+  if (const auto p = scenario::deflate_params(differential_scenario(c).opts))
+    inflater.emplace(wire::receiving_inflater(*p, c.role, c.max_message));
   std::string_view in = c.stream;
   wire::frame f;
   std::size_t frame_start = 0;
@@ -86,6 +96,12 @@ stream_failure stream_error(const differential_case& c) {
     const auto st = d.decode(in, f);
     if (st == wire::frame_decoder::status::failed) break;
     if (st != wire::frame_decoder::status::frame) return {};
+    // A compressed message that does not inflate, or inflates too big, or
+    // to text that is not UTF-8: its frame was complete.
+    if (inflater && !wire::is_control(f.op)) {
+      if (text_as_binary && f.op == wire::opcode::text) f.op = wire::opcode::binary;
+      if (const auto e = inflater->inflate(f); e != wire::error{}) return {e, true, std::nullopt};
+    }
     if (f.op == wire::opcode::close) {
       stream_failure out;
       if (f.payload.size() >= 2)
@@ -127,6 +143,84 @@ stream_failure stream_error(const differential_case& c) {
   return out;
 }
 
+// For each message lastword's decoder and inflater receive whole (before a
+// close frame or an error), and for the one it rejects: whether its DEFLATE
+// data ended with a BFINAL block.
+// The index of the message lastword's inflater rejected because its data
+// stopped inside a DEFLATE block, if it did.
+std::optional<std::size_t> unfinished_block_message(const differential_case& c) {
+  const auto p = scenario::deflate_params(differential_scenario(c).opts);
+  if (!p) return std::nullopt;
+  wire::frame_decoder d({c.role, c.max_message, c.max_message, true});
+  auto inflater = wire::receiving_inflater(*p, c.role, c.max_message);
+  std::string_view in = c.stream;
+  wire::frame f;
+  std::size_t messages = 0;
+  while (d.decode(in, f) == wire::frame_decoder::status::frame && f.op != wire::opcode::close) {
+    if (wire::is_control(f.op)) continue;
+    if (inflater.inflate(f) != wire::error{}) {
+      if (inflater.unfinished_block()) return messages;
+      return std::nullopt;
+    }
+    if (f.fin) ++messages;
+  }
+  return std::nullopt;
+}
+
+std::vector<bool> final_block_messages(const differential_case& c) {
+  std::vector<bool> out;
+  const auto p = scenario::deflate_params(differential_scenario(c).opts);
+  if (!p) return out;
+  wire::frame_decoder d({c.role, c.max_message, c.max_message, true});
+  auto inflater = wire::receiving_inflater(*p, c.role, c.max_message);
+  std::string_view in = c.stream;
+  wire::frame f;
+  while (d.decode(in, f) == wire::frame_decoder::status::frame && f.op != wire::opcode::close) {
+    if (wire::is_control(f.op)) continue;
+    if (inflater.inflate(f) != wire::error{}) {
+      out.push_back(inflater.final_block());  // the message lastword rejects
+      break;
+    }
+    if (f.fin) out.push_back(inflater.final_block());
+  }
+  return out;
+}
+
+// Whether the stream ends inside a compressed data frame whose payload, as
+// far as it came, already inflates past the size limit (lastword's inflater
+// and decoder, with the context of the messages before it).
+bool ends_inside_frame_inflating_too_big(const differential_case& c) {
+  const auto p = scenario::deflate_params(differential_scenario(c).opts);
+  if (!p) return false;
+  wire::frame_decoder d({c.role, c.max_message, c.max_message, true});
+  auto inflater = wire::receiving_inflater(*p, c.role, c.max_message);
+  std::string_view in = c.stream;
+  wire::frame f;
+  std::size_t frame_start = 0;
+  for (;;) {
+    const auto st = d.decode(in, f);
+    if (st == wire::frame_decoder::status::failed) return false;
+    if (st == wire::frame_decoder::status::need_more) break;
+    if (f.op == wire::opcode::close) return false;
+    if (!wire::is_control(f.op) && inflater.inflate(f) != wire::error{}) return false;
+    frame_start = c.stream.size() - in.size();
+  }
+  const std::string_view rest = std::string_view(c.stream).substr(frame_start);
+  if (rest.size() < 2) return false;
+  const auto b0 = static_cast<std::uint8_t>(rest[0]), b1 = static_cast<std::uint8_t>(rest[1]);
+  const std::size_t ext = (b1 & 0x7f) == 126 ? 2 : (b1 & 0x7f) == 127 ? 8 : 0;
+  const std::size_t header = 2 + ext + ((b1 & 0x80) ? 4 : 0);
+  const auto op = static_cast<wire::opcode>(b0 & 0x0f);
+  if (rest.size() < header || wire::is_control(op)) return false;
+  wire::frame partial{op, false, std::string(rest.substr(header)), (b0 & 0x40) != 0};
+  if (b1 & 0x80) {
+    wire::mask_key key;
+    for (std::size_t i = 0; i < 4; ++i) key[i] = static_cast<std::uint8_t>(rest[header - 4 + i]);
+    wire::apply_mask(partial.payload.data(), partial.payload.size(), key, 0);
+  }
+  return inflater.inflate(partial) == wire::error::inflated_too_big;
+}
+
 // Documented exceptions: where lastword (a) and Beast (b) differ by design
 // and both fail the connection as RFC 6455 requires, on the same frame,
 // after delivering the same messages; only the close code differs. Returns
@@ -149,7 +243,60 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
         std::equal(a.messages.begin(), a.messages.end(), b.messages.begin()))
       return "finding: beast-delivers-unfinished-utf8";
   }
+  // A known Beast finding (README): a message whose DEFLATE data ends with
+  // a block that has BFINAL set, which RFC 7692 section 7.2.3.4 allows,
+  // makes Beast's read fail once it has inflated the message: Beast drops
+  // the connection (1006) and the message is lost. Recognized by what it
+  // is: Beast delivered exactly lastword's messages before that one and no
+  // more, and reported 1006; lastword's inflater saw that message's data end
+  // with a BFINAL block. What lastword does with it (it may reject its
+  // inflated text as not UTF-8) and after it is not compared.
+  if (b.code == 1006 && b.messages.size() <= a.messages.size() &&
+      std::equal(b.messages.begin(), b.messages.end(), a.messages.begin())) {
+    const auto finals = final_block_messages(c);
+    if (b.messages.size() < finals.size() && finals[b.messages.size()])
+      return "finding: beast-drops-message-ending-in-final-deflate-block";
+  }
+  // A known Beast finding (README): a message whose DEFLATE data, with the
+  // 4 octets of RFC 7692 section 7.2.2 appended, stops inside a block (the
+  // sender did not end it with a sync flush, section 7.2.1; a bit flipped
+  // in an end-of-block code does it) is delivered by Beast with whatever
+  // inflated so far; lastword rejects it (1007). Recognized by what it is:
+  // lastword's inflater stopped inside a block at message k, delivered the
+  // k messages before it, and Beast delivered those and then one more.
+  // What Beast does after delivering it is not compared.
+  if (e == wire::error::bad_compressed_data && a.code == 1007 && b.messages.size() > a.messages.size() &&
+      std::equal(a.messages.begin(), a.messages.end(), b.messages.begin()) &&
+      unfinished_block_message(c) == a.messages.size())
+    return "finding: beast-delivers-deflate-data-ending-inside-a-block";
+  // With permessage-deflate lastword holds the size limit against each
+  // compressed frame from its header too, so that no payload past the
+  // limit is buffered; Beast limits only the inflated message. Where
+  // lastword fails with 1009 on a frame's compressed size, after the same
+  // messages, what Beast makes of that frame is not compared.
+  if (c.deflate && (e == wire::error::frame_too_big || e == wire::error::message_too_big) && a.code == 1009 &&
+      b.messages.size() >= a.messages.size() && std::equal(a.messages.begin(), a.messages.end(), b.messages.begin()))
+    return "compressed-frame-over-limit";
   if (a.messages != b.messages) return {};
+  // A known Beast finding (README): a compressed message that does not
+  // inflate ends Beast's read with zlib's error and Beast drops the
+  // connection without a close frame (1006); RFC 6455 section 7.1.7 says
+  // an endpoint that fails an established connection SHOULD send one with
+  // a code, as lastword does (1007, wire/error.hpp). Recognized by what it
+  // is: lastword's inflater rejected the message, both delivered the same
+  // messages before it, lastword failed with 1007 and Beast reported 1006.
+  // (The message's data is bad even where lastword first found its
+  // inflated text not UTF-8.)
+  const bool bad_deflate = c.deflate && (e == wire::error::bad_compressed_data || e == wire::error::invalid_utf8) &&
+                           stream_error(c, true).error == wire::error::bad_compressed_data;
+  if (bad_deflate && a.code == 1007 && b.code == 1006)
+    return "finding: beast-bad-deflate-data-without-close-frame";
+  // Data that does not inflate, where Beast's own inflater (Beast carries a
+  // port of zlib) goes on producing output past the size limit, or rejects
+  // the frame, before it sees the data is bad: both fail the connection on
+  // the same message after the same messages; Beast says 1009 or 1002,
+  // lastword 1007 at the first code zlib cannot decode.
+  if (bad_deflate && a.code == 1007 && (b.code == 1009 || b.code == 1002)) return "bad-deflate-data-code";
   // A close reason that is not UTF-8: RFC 6455 section 8.1 says to fail the
   // connection and names no code; lastword sends 1007 (the payload is not
   // consistent with its type, as for text), Beast 1002.
@@ -168,6 +315,14 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // 1014: reserved in RFC 6455, since registered with IANA (Bad Gateway);
   // lastword accepts it, Beast fails the connection.
   if (close_code == 1014 && !e && a.code == 1014 && b.code == 1002) return "close-code-1014";
+  // The mirror image with permessage-deflate: the stream ends inside a
+  // compressed frame whose bytes so far already inflate past the limit.
+  // Beast inflates while the frame arrives and fails with 1009; lastword
+  // inflates a frame once it is whole (its compressed bytes bounded by the
+  // limit) and sees EOF first (1006). Either is right: the frame never
+  // arrived whole.
+  if (a.code == 1006 && b.code == 1009 && ends_inside_frame_inflating_too_big(c))
+    return "inflated-too-big-in-unfinished-frame";
   // The error shows in a frame that the stream ends inside: lastword fails
   // as soon as a byte reveals it (a header byte, a UTF-8 sequence), Beast
   // first waits for the whole header and sees EOF (1006). Either is right:

@@ -38,9 +38,16 @@ struct differential_case {
   wire::role role = wire::role::server;  // the receiving endpoint's role
   std::uint64_t max_message = 1 << 20;
   std::string stream;  // what the peer sent
+  // permessage-deflate agreed (scenario option deflate): both sides run
+  // their own (lastword's on zlib, Beast's permessage_deflate); the stream
+  // carries the compressed bytes as they are.
+  bool deflate = false;
+  bool no_context_takeover = false;
 };
 
-// Byte 0: role and size limit (16 B to 1 MiB); the rest is the stream.
+// Byte 0: bit 0 the role, bits 1-5 the size limit (16 B to 1 MiB), bit 6
+// permessage-deflate, bit 7 no_context_takeover with it; the rest is the
+// stream.
 differential_case differential_case_from_bytes(const std::uint8_t* data, std::size_t size);
 
 // The case as a scenario (`lastword replay` shows it on either side).

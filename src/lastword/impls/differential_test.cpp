@@ -4,6 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
+#include "lastword/impls/registry.hpp"
+#include "lastword/wire/codec.hpp"
+#include "lastword/wire/deflate.hpp"
+
 namespace lastword::impls {
 namespace {
 
@@ -78,6 +85,157 @@ TEST(Differential, APlantedVariantDiffersWithoutException) {
   const auto r = compare_with_beast(c, "ws14-closed-before-drain");
   EXPECT_NE(r.difference.find("messages differ"), std::string::npos) << r.difference;
   EXPECT_EQ(r.exception, "");
+}
+
+}  // namespace
+}  // namespace lastword::impls
+
+namespace lastword::impls {
+namespace {
+
+// permessage-deflate on both sides (flags bit 6): Beast's permessage_deflate
+// against lastword's zlib inflater, on the same compressed bytes.
+differential_case deflated(std::string stream, std::uint64_t max = 1 << 20, bool nct = false) {
+  differential_case c{wire::role::client, max, std::move(stream)};
+  c.deflate = true;
+  c.no_context_takeover = nct;
+  return c;
+}
+
+std::string compressed_frame(wire::deflater& z, wire::opcode op, std::string_view message) {
+  const std::string packed = z.compress(message);
+  wire::header_fields h;
+  h.rsv1 = true;
+  h.opcode = static_cast<std::uint8_t>(op);
+  h.length = packed.size();
+  std::string out;
+  wire::encode_header(out, h);
+  return out + packed;
+}
+
+const std::string close_1000("\x88\x02\x03\xe8", 4);
+
+TEST(DifferentialDeflate, FlagsByteChoosesTheExtension) {
+  const std::uint8_t on[] = {0x40 | 0x80 | 1, 'x'};
+  const auto c = differential_case_from_bytes(on, sizeof on);
+  EXPECT_TRUE(c.deflate);
+  EXPECT_TRUE(c.no_context_takeover);
+  EXPECT_TRUE(differential_scenario(c).opts.deflate);
+  const std::uint8_t off[] = {0x80 | 1, 'x'};
+  EXPECT_FALSE(differential_case_from_bytes(off, sizeof off).deflate);
+}
+
+TEST(DifferentialDeflate, AgreeOnCompressedMessagesWithAndWithoutContextTakeover) {
+  for (const bool nct : {false, true}) {
+    wire::deflater z(nct, 15);
+    // In order: the second message is compressed with the first's context.
+    std::string stream = compressed_frame(z, wire::opcode::text, "hello hello");
+    stream += compressed_frame(z, wire::opcode::text, "hello again");
+    stream += std::string("\x82\x05plain", 7) + close_1000;
+    const auto c = deflated(stream, 1 << 20, nct);
+    const auto a = receive_in_simulation(c, "reference");
+    ASSERT_EQ(a.messages.size(), 3u) << "code " << a.code << "\n" << scenario::print(differential_scenario(c));
+    EXPECT_EQ(a.messages[1].data, "hello again");
+    EXPECT_EQ(compare_with_beast(c).difference, "");
+  }
+}
+
+TEST(DifferentialDeflate, BombFailsWith1009OnBothSides) {
+  wire::deflater z(false, 15);
+  const std::string packed = compressed_frame(z, wire::opcode::binary, std::string(1 << 20, 'a'));
+  ASSERT_LT(packed.size(), 4096u);
+  const auto c = deflated(packed + close_1000, 4096);
+  EXPECT_EQ(receive_in_simulation(c, "reference").code, 1009);
+  EXPECT_EQ(receive_in_simulation(c, "beast").code, 1009);
+  EXPECT_EQ(compare_with_beast(c).difference, "");
+}
+
+TEST(DifferentialDeflate, InflatedTextNotUtf8FailsWith1007OnBothSides) {
+  wire::deflater z(false, 15);
+  const auto c = deflated(compressed_frame(z, wire::opcode::text, "\xc3\x28") + close_1000);
+  EXPECT_EQ(receive_in_simulation(c, "reference").code, 1007);
+  EXPECT_EQ(compare_with_beast(c).difference, "");
+}
+
+TEST(DifferentialDeflate, BadCompressedDataIsAKnownBeastFinding) {
+  wire::deflater z(false, 15);
+  const auto c = deflated(compressed_frame(z, wire::opcode::text, "first") + std::string("\xc1\x04\xff\xff\xff\xff", 6) +
+                          close_1000);
+  const auto a = receive_in_simulation(c, "reference");
+  ASSERT_EQ(a.messages.size(), 1u);
+  EXPECT_EQ(a.code, 1007);
+  const auto b = receive_in_simulation(c, "beast");
+  EXPECT_EQ(b.messages, a.messages);
+  EXPECT_EQ(b.code, 1006);
+  // What the finding says: Beast wrote no close frame.
+  const auto h = run_in_simulation(differential_scenario(c), "beast");
+  for (const auto& e : h.events) EXPECT_FALSE(e.k == history::event::kind::wrote && e.frame.op == wire::opcode::close);
+  EXPECT_EQ(compare_with_beast(c).exception, "finding: beast-bad-deflate-data-without-close-frame");
+}
+
+// RFC 7692 section 7.2.3.4: a sender may end a message's DEFLATE data with
+// a block that has BFINAL set ("hello", zlib with Z_FINISH).
+const std::string final_block_hello("\xc1\x07\xcb\x48\xcd\xc9\xc9\x07\x00", 9);
+
+TEST(DifferentialDeflate, MessageEndingInAFinalBlockIsLostByBeastAKnownFinding) {
+  const auto c = deflated(std::string("\xc1\x03\x4a\x04\x00", 5) /* "a" */ + final_block_hello + close_1000);
+  const auto a = receive_in_simulation(c, "reference");
+  ASSERT_EQ(a.messages.size(), 2u);
+  EXPECT_EQ(a.messages[1].data, "hello");
+  EXPECT_EQ(a.code, 1000);
+  const auto b = receive_in_simulation(c, "beast");
+  ASSERT_EQ(b.messages.size(), 1u);
+  EXPECT_EQ(b.code, 1006);
+  EXPECT_EQ(compare_with_beast(c).exception, "finding: beast-drops-message-ending-in-final-deflate-block");
+}
+
+TEST(DifferentialDeflate, ALostMessageBeforeTheFinalBlockOneIsStillADifference) {
+  // A variant that loses "a" differs before Beast's finding.
+  const auto c = deflated(std::string("\xc1\x03\x4a\x04\x00", 5) + final_block_hello + close_1000);
+  const auto r = compare_with_beast(c, "ws14-closed-before-drain");
+  EXPECT_NE(r.difference, "");
+  EXPECT_EQ(r.exception, "") << r.difference;
+}
+
+TEST(DifferentialDeflate, APlantedVariantDiffersWithoutExceptionOnACompressedBurst) {
+  wire::deflater z(false, 15);
+  const auto c = deflated(compressed_frame(z, wire::opcode::text, "a") + close_1000);
+  EXPECT_EQ(compare_with_beast(c).difference, "");
+  const auto r = compare_with_beast(c, "ws14-closed-before-drain");
+  EXPECT_NE(r.difference.find("messages differ"), std::string::npos) << r.difference;
+  EXPECT_EQ(r.exception, "");
+}
+
+}  // namespace
+}  // namespace lastword::impls
+
+namespace lastword::impls {
+namespace {
+
+// Inputs the differential fuzzer found with permessage-deflate, kept in its
+// corpus; each difference is named for what it is.
+differential_case from_corpus(const std::string& name) {
+  std::ifstream in(std::string(LASTWORD_CORPUS_DIR) + "/differential/" + name, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(bytes.empty()) << name;
+  return differential_case_from_bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+}
+
+TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"regression-deflate-final-block-text-not-utf8", "finding: beast-drops-message-ending-in-final-deflate-block"},
+      {"regression-deflate-bad-data-beast-1009", "bad-deflate-data-code"},
+      {"regression-deflate-ending-inside-a-block", "finding: beast-delivers-deflate-data-ending-inside-a-block"},
+      {"regression-deflate-inflated-too-big-in-unfinished-frame", "inflated-too-big-in-unfinished-frame"},
+      {"regression-deflate-compressed-frame-over-limit", "compressed-frame-over-limit"},
+  };
+  for (const auto& [file, name] : cases) {
+    const auto c = from_corpus(file);
+    EXPECT_TRUE(c.deflate) << file;
+    const auto r = compare_with_beast(c);
+    EXPECT_NE(r.difference, "") << file;
+    EXPECT_EQ(r.exception, name) << file << "\n" << r.difference;
+  }
 }
 
 }  // namespace

@@ -185,6 +185,60 @@ class closing_drops_data final : public base {
   }
 };
 
+// nodews-deflate-close-before-inflate (node ws 1.1.1 with permessage-deflate:
+// `lastword blackbox` saw it deliver 0 of 3 messages and report 1006 when
+// the server sent them, close and FIN in one write; without compression it
+// delivered all three): with compression in use, a received message waits
+// for its inflation, which completes two scheduler turns later, and the
+// frames behind it (the close frame too) wait in line. When the transport
+// ends first, the cleanup drops what is waiting and the code reads 1006.
+class close_before_inflate final : public base {
+ public:
+  using base::base;
+
+ protected:
+  void deliver_frame(wire::frame&& f) override {
+    if (!compression()) return base::deliver_frame(std::move(f));
+    waiting_.push_back(std::move(f));
+    if (waiting_.size() > 1) return;
+    net::post(executor(), [this] { net::post(executor(), [this] { inflated(); }); });
+  }
+  void on_close_frame() override {
+    if (waiting_.empty()) return base::on_close_frame();
+    close_waiting_ = true;
+  }
+  void on_transport_end() override {
+    if (!waiting_.empty()) {
+      waiting_.clear();
+      close_waiting_ = false;
+      lost_ = true;
+    }
+    base::on_transport_end();
+  }
+  void end_input() override {
+    // Any other end (a protocol error, the close timeout) drops them too.
+    waiting_.clear();
+    close_waiting_ = false;
+    base::end_input();
+  }
+  protocol::close_status final_status() const override {
+    if (lost_) return protocol::close_status{wire::close_code::abnormal_closure, "", false, false};
+    return base::final_status();
+  }
+
+ private:
+  void inflated() {
+    if (waiting_.empty()) return;  // dropped at the end
+    for (auto& f : waiting_) base::deliver_frame(std::move(f));
+    waiting_.clear();
+    if (std::exchange(close_waiting_, false)) base::on_close_frame();
+  }
+
+  std::vector<wire::frame> waiting_;
+  bool close_waiting_ = false;
+  bool lost_ = false;
+};
+
 // --- planted send-side variants (SPEC S) ------------------------------------
 // Each is lastword's own design of a bug class that SPEC S names: a close
 // frame that overtakes a message still in an asynchronous step of send().
@@ -354,6 +408,18 @@ const std::vector<implementation>& all_implementations() {
        .no_receiver = "the difference is the connection's delivery deferred by scheduler turns, which a Sans-I/O "
                       "receiver does not have",
        .no_queue = "the difference is before the queue: frames are dropped on their way to it"},
+      {.name = "nodews-deflate-close-before-inflate",
+       .library = "node ws with permessage-deflate",
+       .versions = "1.1.1; 8.x delivers",
+       .reference = "lastword blackbox: burst-deflate, 0 of 3 delivered, 1006",
+       .difference = "with compression in use, delivery waits two turns for inflation; when the transport ends first "
+                     "the waiting messages and close frame are dropped (1006)",
+       .expected = 'D',
+       .connection = connection<close_before_inflate>,
+       .no_receiver = "the difference is the connection's delivery deferred by scheduler turns while a message "
+                      "inflates, which a Sans-I/O receiver does not have",
+       .no_queue = "the difference is before the queue: frames are dropped on their way to it",
+       .beyond_model = "the formal model has no permessage-deflate"},
       {.name = "trio-close-and-fin-together",
        .library = "trio-websocket",
        .versions = "up to 0.10.3, fixed in 0.10.4",

@@ -65,39 +65,10 @@ connection::connection(options opts, wire::mask_source masks)
   if (opts_.deflate) {
     // RFC 7692 section 7.1.1: each side's no_context_takeover and window
     // concern the messages that side sends.
-    const bool client = opts_.local_role == wire::role::client;
-    const auto& p = *opts_.deflate;
-    inflater_ = std::make_shared<wire::inflater>(client ? p.server_no_context_takeover : p.client_no_context_takeover,
-                                                 client ? p.server_max_window_bits : p.client_max_window_bits,
-                                                 opts_.max_message_size);
-    deflater_ = std::make_shared<wire::deflater>(client ? p.client_no_context_takeover : p.server_no_context_takeover,
-                                                 client ? p.client_max_window_bits : p.server_max_window_bits);
+    inflater_ = std::make_shared<wire::message_inflater>(
+        wire::receiving_inflater(*opts_.deflate, opts_.local_role, opts_.max_message_size));
+    deflater_ = wire::sending_deflater(*opts_.deflate, opts_.local_role);
   }
-}
-
-wire::error connection::inflate_frame(wire::frame& f) {
-  if (f.op != wire::opcode::continuation) {
-    receiving_compressed_ = f.compressed;
-    receiving_text_ = f.op == wire::opcode::text;
-    receiving_utf8_.reset();
-  }
-  if (!receiving_compressed_) return {};
-  std::string out;
-  switch (inflater_->inflate_part(f.payload, f.fin, out)) {
-    case wire::inflater::status::ok: break;
-    // RFC 7692 names no close code; data that does not inflate breaks the
-    // extension's framing, a protocol error (RFC 6455 section 7.4.1, 1002).
-    case wire::inflater::status::bad_data: return wire::error::bad_compressed_data;
-    // Section 10.4 of RFC 6455: the size limit holds for what we buffer,
-    // the inflated message (1009).
-    case wire::inflater::status::too_big: return wire::error::inflated_too_big;
-  }
-  // RFC 6455 section 8.1, on the inflated text (RFC 7692 section 6).
-  if (receiving_text_ && (!receiving_utf8_.feed(out) || (f.fin && !receiving_utf8_.complete())))
-    return wire::error::invalid_utf8;
-  f.payload = std::move(out);
-  f.compressed = false;
-  return {};
 }
 
 std::error_code connection::receive_data(std::string_view bytes) {
@@ -115,7 +86,10 @@ std::error_code connection::receive_data(std::string_view bytes) {
         break;
       case wire::frame_decoder::status::frame:
         if (inflater_ && !wire::is_control(scratch_.op)) {
-          if (const auto e = inflate_frame(scratch_); e != wire::error{}) {
+          // Data that does not inflate, an inflated message over the size
+          // limit or inflated text that is not UTF-8 fails the connection
+          // (1007, 1009, 1007: wire/error.hpp).
+          if (const auto e = inflater_->inflate(scratch_); e != wire::error{}) {
             protocol_error_ = e;
             fail(wire::close_code_for(protocol_error_));
             scratch_ = {};

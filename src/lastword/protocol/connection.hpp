@@ -157,7 +157,6 @@ class connection {
 
  private:
   void handle_frame(wire::frame&& f);
-  wire::error inflate_frame(wire::frame& f);
   void send_frame(wire::opcode op, bool fin, std::string_view payload, bool compressed = false);
   void send_close_frame(std::uint16_t code, std::string_view reason);
   void end_input(input_end why);
@@ -184,11 +183,8 @@ class connection {
 
   // permessage-deflate: shared so that a connection stays copyable (a copy
   // shares the compression context; copies are for snapshots only).
-  std::shared_ptr<wire::inflater> inflater_;
+  std::shared_ptr<wire::message_inflater> inflater_;
   std::shared_ptr<wire::deflater> deflater_;
-  bool receiving_compressed_ = false;
-  bool receiving_text_ = false;
-  wire::utf8_validator receiving_utf8_;
 
   // Outgoing fragmented message (section 5.4), to refuse misuse.
   bool sending_message_ = false;

@@ -61,7 +61,7 @@ TEST(ConnectionDeflate, FragmentedCompressedMessageInflatesAcrossFrames) {
   EXPECT_EQ(whole, std::string(5000, 'q') + "end");
 }
 
-TEST(ConnectionDeflate, DataThatDoesNotInflateFailsWith1002AfterEarlierMessages) {
+TEST(ConnectionDeflate, DataThatDoesNotInflateFailsWith1007AfterEarlierMessages) {
   auto c = client_with_deflate();
   wire::deflater z(false, 15);
   const std::string first = z.compress("first");
@@ -70,8 +70,11 @@ TEST(ConnectionDeflate, DataThatDoesNotInflateFailsWith1002AfterEarlierMessages)
   const auto ev = c.take_events();
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].payload, "first");
-  EXPECT_EQ(c.status().code, wire::close_code::protocol_error);
+  EXPECT_EQ(c.status().code, wire::close_code::invalid_payload);
   EXPECT_EQ(c.protocol_error(), wire::error::bad_compressed_data);
+  // The connection was failed with a close frame that says so.
+  ASSERT_TRUE(c.close_sent());
+  EXPECT_EQ(c.close_sent()->code, wire::close_code::invalid_payload);
 }
 
 TEST(ConnectionDeflate, BombIsBoundedByTheInflatedSizeAndFailsWith1009) {
@@ -82,6 +85,60 @@ TEST(ConnectionDeflate, BombIsBoundedByTheInflatedSizeAndFailsWith1009) {
   ASSERT_FALSE(c.receive_data(server_frame(wire::opcode::binary, true, packed, true)));
   EXPECT_TRUE(c.take_events().empty());
   EXPECT_EQ(c.status().code, wire::close_code::message_too_big);
+}
+
+TEST(ConnectionDeflate, BombSpreadOverFramesIsBoundedOnTheWholeMessage) {
+  // Each frame is far under the limit, compressed and inflated; the
+  // message inflates past it.
+  auto c = client_with_deflate(64 * 1024);
+  wire::deflater z(false, 15);
+  const std::string packed = z.compress(std::string(8 << 20, 'a'));
+  const std::size_t quarter = packed.size() / 4;
+  std::string stream = server_frame(wire::opcode::binary, false, packed.substr(0, quarter), true);
+  for (int i = 1; i < 4; ++i)
+    stream += server_frame(wire::opcode::continuation, i == 3,
+                           packed.substr(i * quarter, i == 3 ? std::string::npos : quarter), false);
+  ASSERT_FALSE(c.receive_data(stream));
+  // The first fragments may be events; none carries more than the limit.
+  std::uint64_t inflated = 0;
+  for (const auto& f : c.take_events()) inflated += f.payload.size();
+  EXPECT_LE(inflated, 64u * 1024);
+  EXPECT_EQ(c.status().code, wire::close_code::message_too_big);
+  EXPECT_EQ(c.protocol_error(), wire::error::inflated_too_big);
+}
+
+TEST(ConnectionDeflate, DataThatDoesNotInflateInAContinuationFailsWith1007) {
+  auto c = client_with_deflate();
+  wire::deflater z(false, 15);
+  const std::string packed = z.compress("a message in two frames");
+  ASSERT_FALSE(c.receive_data(server_frame(wire::opcode::text, false, packed.substr(0, 3), true) +
+                              server_frame(wire::opcode::continuation, true, "\xff\xff\xff\xff\xff", false)));
+  EXPECT_EQ(c.status().code, wire::close_code::invalid_payload);
+  EXPECT_EQ(c.protocol_error(), wire::error::bad_compressed_data);
+}
+
+TEST(ConnectionDeflate, DataThatStopsInsideABlockFailsWith1007) {
+  // RFC 7692 section 7.2.1: a message's data ends with a sync flush. Cut
+  // inside its block, it inflates to part of a message and no further.
+  wire::deflater z(false, 15);
+  const std::string packed = z.compress(std::string(4000, 'x') + "a message cut short, somewhere in its block");
+  wire::inflater in(false, 15, 1 << 20);
+  std::string out;
+  EXPECT_EQ(in.inflate(std::string_view(packed).substr(0, packed.size() - 6), out), wire::inflater::status::bad_data);
+  EXPECT_TRUE(in.unfinished_block());
+  auto c = client_with_deflate();
+  ASSERT_FALSE(c.receive_data(server_frame(wire::opcode::binary, true, packed.substr(0, packed.size() - 6), true)));
+  EXPECT_TRUE(c.take_events().empty());
+  EXPECT_EQ(c.status().code, wire::close_code::invalid_payload);
+}
+
+TEST(InflaterBound, BombStopsWithinOneChunkOfTheLimit) {
+  wire::deflater z(false, 15);
+  const std::string packed = z.compress(std::string(64 << 20, '\0'));  // 64 MiB in about 64 KiB
+  wire::inflater in(false, 15, 1 << 20);
+  std::string out;
+  EXPECT_EQ(in.inflate(packed, out), wire::inflater::status::too_big);
+  EXPECT_LE(out.size(), std::size_t{1} << 20);
 }
 
 TEST(ConnectionDeflate, InflatedTextThatIsNotUtf8FailsWith1007) {

@@ -64,7 +64,14 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
   s.opts.high = highs[c.pick(4)];
   s.opts.low = s.opts.high == 0 ? 0 : c.pick(static_cast<unsigned>(s.opts.high));
   s.opts.close_timeout_ms = 100;
-  s.opts.max_size = c.pick(4) == 3 ? 12 : 1u << 20;
+  // One byte: the size limit (its value mod 4, as before permessage-deflate
+  // joined) and, in a quarter of the inputs, permessage-deflate with or
+  // without context takeover (RFC 7692), so that every layer that reads
+  // scenarios from bytes also runs compressed streams.
+  const unsigned limits = c.pick(32);
+  s.opts.max_size = limits % 4 == 3 ? 12 : 1u << 20;
+  s.opts.deflate = limits / 4 >= 6;
+  s.opts.deflate_no_context_takeover = limits / 4 == 7;
 
   // The peer's script: messages, fragmented or not, pings between frames.
   const unsigned messages = c.pick(5);

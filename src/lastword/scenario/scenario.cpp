@@ -453,6 +453,7 @@ std::string print(const scenario& s) {
 }
 
 peer_bytes encode_peer(const scenario& s) {
+  if (const auto p = deflate_params(s.opts)) return encode_peer(s, *p);
   peer_bytes out;
   // The peer masks when the implementation under test is a server.
   const wire::mask_key key{0x6c, 0x77, 0x2d, 0x31};

@@ -49,6 +49,7 @@
 #include <variant>
 #include <vector>
 
+#include "lastword/wire/deflate.hpp"
 #include "lastword/wire/frame.hpp"
 
 namespace lastword::scenario {
@@ -127,7 +128,21 @@ struct peer_bytes {
   std::string bytes;
   std::vector<std::size_t> frame_ends;
 };
+// With option deflate, the data messages are compressed as
+// encode_peer(s, *deflate_params(s.opts)) says.
 peer_bytes encode_peer(const scenario& s);
+
+// permessage-deflate as a scenario negotiates it: with option deflate, both
+// sides' no_context_takeover as the option says and 15-bit windows;
+// nullopt without it.
+std::optional<wire::deflate_params> deflate_params(const options& o);
+// The peer's bytes when permessage-deflate was agreed with parameters `p`
+// (RFC 7692): each data message compressed whole, RSV1 on its first frame,
+// its compressed bytes spread over its frames; control frames and raw bytes
+// as encode_peer writes them. frame_ends as in encode_peer.
+peer_bytes encode_peer(const scenario& s, const wire::deflate_params& p);
+// The key the peer masks its frames with when it is the client.
+inline constexpr wire::mask_key peer_mask_key{0x6c, 0x77, 0x2d, 0x31};
 
 std::string_view step_name(step::kind k) noexcept;
 

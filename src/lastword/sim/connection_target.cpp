@@ -14,6 +14,8 @@ io::connection_options connection_options_for(const scenario::scenario& s) {
   o.flow.high = s.opts.high;
   o.flow.low = s.opts.low;
   o.close_timeout = std::chrono::milliseconds(s.opts.close_timeout_ms);
+  // In the simulation the upgrade is not played: the parameters are agreed.
+  o.deflate = scenario::deflate_params(s.opts);
   return o;
 }
 

@@ -20,8 +20,13 @@ class driver {
         peer_(scenario::encode_peer(s)),
         work_(net::make_work_guard(ioc_)),
         written_({s.role == wire::role::client ? wire::role::server : wire::role::client,
-                  std::uint64_t{1} << 40, std::uint64_t{1} << 40}) {
+                  std::uint64_t{1} << 40, std::uint64_t{1} << 40, s.opts.deflate}) {
     clock::set(0);
+    // permessage-deflate: the history records the messages written, as the
+    // peer inflates them, so that S is judged on messages.
+    if (const auto p = scenario::deflate_params(s.opts))
+      written_inflater_.emplace(wire::receiving_inflater(
+          *p, s.role == wire::role::client ? wire::role::server : wire::role::client, std::uint64_t{1} << 40));
     h_.impl = std::move(name);
     target_ = make(ioc_, s_);
     target_->transport().observe(stream::observer{
@@ -89,6 +94,12 @@ class driver {
     for (;;) {
       const auto st = written_.decode(bytes, written_frame_);  // frames may span writes
       if (st == wire::frame_decoder::status::frame) {
+        if (written_inflater_ && !wire::is_control(written_frame_.op) &&
+            written_inflater_->inflate(written_frame_) != wire::error{}) {
+          written_failed_ = true;
+          push(history::event::kind::wrote_invalid);
+          break;
+        }
         push(history::event::kind::wrote).frame = written_frame_;
         continue;
       }
@@ -221,6 +232,7 @@ class driver {
   std::unique_ptr<target> target_;
   history::history h_;
   wire::frame_decoder written_;
+  std::optional<wire::message_inflater> written_inflater_;
   wire::frame written_frame_;
   bool written_failed_ = false;
   bool tearing_down_ = false;

@@ -141,7 +141,11 @@ deflater::deflater(bool no_context_takeover, int window_bits)
   LASTWORD_ASSERT(rc == Z_OK);
 }
 
-deflater::~deflater() { deflateEnd(&s_->z); }
+deflater::deflater(deflater&&) noexcept = default;
+
+deflater::~deflater() {
+  if (s_) deflateEnd(&s_->z);
+}
 
 std::string deflater::compress(std::string_view message) {
   std::string out;
@@ -178,10 +182,16 @@ inflater::inflater(bool no_context_takeover, int window_bits, std::uint64_t max_
   LASTWORD_ASSERT(rc == Z_OK);
 }
 
-inflater::~inflater() { inflateEnd(&s_->z); }
+inflater::inflater(inflater&&) noexcept = default;
+
+inflater::~inflater() {
+  if (s_) inflateEnd(&s_->z);
+}
 
 inflater::status inflater::inflate_part(std::string_view payload, bool last, std::string& out) {
   out.clear();
+  if (!in_message_) final_block_ = unfinished_block_ = false;
+  in_message_ = !last;
   z_stream& z = s_->z;
   // Section 7.2.2: append 00 00 ff ff to the message, then inflate.
   std::string in(payload);
@@ -202,6 +212,7 @@ inflater::status inflater::inflate_part(std::string_view payload, bool last, std
     }
     out.append(buf, got);
     if (rc == Z_STREAM_END) {
+      final_block_ = true;
       // A final block (BFINAL) ends the DEFLATE stream; whatever follows it
       // other than the appended tail is not DEFLATE data.
       if (z.avail_in > 0 && std::string_view(reinterpret_cast<const char*>(z.next_in), z.avail_in) != tail)
@@ -217,10 +228,54 @@ inflater::status inflater::inflate_part(std::string_view payload, bool last, std
     if (z.avail_in == 0 && z.avail_out != 0) break;
     if (rc == Z_BUF_ERROR && z.avail_out != 0) break;
   }
+  // Section 7.2.1: the sender's data ends where a sync flush ends it, so
+  // with the 4 octets appended the inflater stands at a block boundary
+  // (zlib: data_type bit 128), unless a final block ended the stream. A
+  // message that stops inside a block was cut or altered: it does not
+  // inflate to a message.
+  if (result == status::ok && last && !final_block_ && !(z.data_type & 128)) {
+    result = status::bad_data;
+    unfinished_block_ = true;
+  }
   message_size_ += out.size();
   if (last || result != status::ok) message_size_ = 0;
+  if (result != status::ok) in_message_ = false;
   if (result != status::ok || (last && no_context_takeover_)) inflateReset(&z);
   return result;
+}
+
+error message_inflater::inflate(frame& f) {
+  if (f.op != opcode::continuation) {
+    compressed_ = f.compressed;
+    text_ = f.op == opcode::text;
+    utf8_.reset();
+  }
+  if (!compressed_) return {};
+  std::string out;
+  switch (inflater_.inflate_part(f.payload, f.fin, out)) {
+    case inflater::status::ok: break;
+    case inflater::status::bad_data: return error::bad_compressed_data;
+    // RFC 6455 section 10.4: the limit holds for what the receiver buffers,
+    // the inflated message.
+    case inflater::status::too_big: return error::inflated_too_big;
+  }
+  // RFC 6455 section 8.1, on the inflated text (RFC 7692 section 6).
+  if (text_ && (!utf8_.feed(out) || (f.fin && !utf8_.complete()))) return error::invalid_utf8;
+  f.payload = std::move(out);
+  f.compressed = false;
+  return {};
+}
+
+message_inflater receiving_inflater(const deflate_params& p, role receiver, std::uint64_t max_message_size) {
+  const bool from_server = receiver == role::client;
+  return message_inflater(from_server ? p.server_no_context_takeover : p.client_no_context_takeover,
+                          from_server ? p.server_max_window_bits : p.client_max_window_bits, max_message_size);
+}
+
+std::unique_ptr<deflater> sending_deflater(const deflate_params& p, role sender) {
+  const bool server = sender == role::server;
+  return std::make_unique<deflater>(server ? p.server_no_context_takeover : p.client_no_context_takeover,
+                                    server ? p.server_max_window_bits : p.client_max_window_bits);
 }
 
 }  // namespace lastword::wire

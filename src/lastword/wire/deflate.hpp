@@ -18,6 +18,10 @@
 #include <string>
 #include <string_view>
 
+#include "lastword/wire/error.hpp"
+#include "lastword/wire/frame.hpp"
+#include "lastword/wire/utf8.hpp"
+
 namespace lastword::wire {
 
 struct deflate_params {
@@ -49,6 +53,9 @@ class deflater {
   ~deflater();
   deflater(const deflater&) = delete;
   deflater& operator=(const deflater&) = delete;
+  // Movable: the zlib stream stays where it is (zlib keeps a pointer to it).
+  deflater(deflater&&) noexcept;
+  deflater& operator=(deflater&&) = delete;
   // Section 7.2.1: the compressed payload of one message.
   std::string compress(std::string_view message);
 
@@ -65,12 +72,20 @@ class inflater {
   ~inflater();
   inflater(const inflater&) = delete;
   inflater& operator=(const inflater&) = delete;
+  inflater(inflater&&) noexcept;
+  inflater& operator=(inflater&&) = delete;
   // Section 7.2.2: inflates one message's payload into `out`. too_big as
   // soon as the output would pass max_size (stops inflating there).
   status inflate(std::string_view payload, std::string& out) { return inflate_part(payload, true, out); }
   // The same, one frame's payload at a time; `last`: the message's final
   // frame. max_size bounds the whole message.
   status inflate_part(std::string_view payload, bool last, std::string& out);
+  // The last message inflated (so far) ended its DEFLATE data with a block
+  // that has BFINAL set (RFC 7692 section 7.2.3.4 allows it).
+  bool final_block() const noexcept { return final_block_; }
+  // The last message failed (bad_data) because its data, with the 4
+  // octets appended, stopped inside a DEFLATE block.
+  bool unfinished_block() const noexcept { return unfinished_block_; }
 
  private:
   struct state;
@@ -78,6 +93,47 @@ class inflater {
   bool no_context_takeover_;
   std::uint64_t max_size_;
   std::uint64_t message_size_ = 0;
+  bool in_message_ = false;
+  bool final_block_ = false;
+  bool unfinished_block_ = false;
 };
+
+// The receiving side of permessage-deflate over decoded frames: what the
+// connection, the judge, the simulation's view of the written stream and
+// the differential comparison all do with a frame stream from a decoder
+// with `compression` on. One per direction of one connection.
+class message_inflater {
+ public:
+  message_inflater(bool no_context_takeover, int window_bits, std::uint64_t max_message_size)
+      : inflater_(no_context_takeover, window_bits, max_message_size) {}
+  // REQUIRES: `f` is the next data frame of the stream (control frames do
+  // not come here). When its message is compressed, replaces the payload
+  // with the inflated bytes and clears `compressed`. Returns the error that
+  // fails the connection, or error{} when there is none:
+  //   bad_compressed_data  the payload does not inflate (1007, see error.hpp)
+  //   inflated_too_big     the inflated message passes the size limit (1009),
+  //                        found before more than 16 KiB past the limit
+  //                        are held
+  //   invalid_utf8         inflated text that is not UTF-8 (RFC 6455 8.1)
+  error inflate(frame& f);
+  // The message of the last frame given was compressed and its DEFLATE
+  // data ended with a BFINAL block.
+  bool final_block() const noexcept { return compressed_ && inflater_.final_block(); }
+  // ... or was rejected because its data stopped inside a DEFLATE block.
+  bool unfinished_block() const noexcept { return compressed_ && inflater_.unfinished_block(); }
+
+ private:
+  inflater inflater_;
+  bool compressed_ = false;
+  bool text_ = false;
+  utf8_validator utf8_;
+};
+
+// The inflater for the messages `receiver` gets under `p` (RFC 7692
+// section 7.1.1: each side's no_context_takeover and window bits concern
+// the messages that side sends).
+message_inflater receiving_inflater(const deflate_params& p, role receiver, std::uint64_t max_message_size);
+// The deflater for the messages `sender` sends under `p`.
+std::unique_ptr<deflater> sending_deflater(const deflate_params& p, role sender);
 
 }  // namespace lastword::wire

@@ -11,6 +11,12 @@ condition condition_of(error e) noexcept {
   switch (e) {
     case error::invalid_close_reason_utf8:
     case error::invalid_utf8:
+    // RFC 7692 names no close code for a message that does not inflate
+    // (section 7.2.2 only says how to inflate). RFC 6455 section 7.4.1
+    // gives 1007 to data "not consistent with the type of the message", as
+    // for text that is not UTF-8: a message marked compressed (RSV1) whose
+    // payload is not DEFLATE data is that. node ws sends 1007 too.
+    case error::bad_compressed_data:
       return condition::invalid_payload;
     case error::frame_too_big:
     case error::message_too_big:

@@ -40,8 +40,8 @@ enum class error {
   frame_too_big,               // frame payload over the frame size limit
   message_too_big,             // message payload over the message size limit
   // RFC 7692 (permessage-deflate, when negotiated).
-  bad_compressed_data,         // a compressed message does not inflate
-  inflated_too_big,            // a message inflates past the message size limit
+  bad_compressed_data,         // a compressed message does not inflate (1007)
+  inflated_too_big,            // a message inflates past the message size limit (1009)
 };
 
 enum class condition {
