@@ -23,6 +23,7 @@ class driver {
                   std::uint64_t{1} << 40, std::uint64_t{1} << 40}) {
     clock::set(0);
     h_.impl = std::move(name);
+    h_.events.reserve(64);
     target_ = make(ioc_, s_);
     target_->transport().observe(stream::observer{
         [this](std::size_t offset, std::size_t n) {
@@ -89,7 +90,8 @@ class driver {
     for (;;) {
       const auto st = written_.decode(bytes, written_frame_);  // frames may span writes
       if (st == wire::frame_decoder::status::frame) {
-        push(history::event::kind::wrote).frame = written_frame_;
+        // Moved: the decoder starts the next frame afresh.
+        push(history::event::kind::wrote).frame = std::move(written_frame_);
         continue;
       }
       if (st == wire::frame_decoder::status::failed) {
