@@ -59,6 +59,15 @@ bool queue_model::allowed(const op& o) const {
   }
 }
 
+void queue_model::reset(options o) {
+  opts_ = o;
+  frames_.clear();
+  fins_.assign(1, 0);
+  next_ = taken_ = 0;
+  in_message_ = ended_ = paused_ = false;
+  message_text_ = true;
+}
+
 std::size_t queue_model::complete_queued() const { return fins_.back() - fins_[next_ + taken_]; }
 
 // F: pause above `high` while a complete message waits for the consumer;
@@ -242,9 +251,16 @@ std::unique_ptr<queue_under_test> make_queue(std::string_view name, options o) {
 }
 
 assembler_case assembler_case_from_bytes(std::span<const std::uint8_t> bytes) {
+  assembler_case c;
+  assembler_case_from_bytes(bytes, c);
+  return c;
+}
+
+void assembler_case_from_bytes(std::span<const std::uint8_t> bytes, assembler_case& c) {
   static const char* const pieces[] = {"a", "hello", "caf\xc3", "\xa9", "\xe2\x82", "\xac", "", "0123456789"};
   static const std::size_t highs[] = {16, 2, 1, 0};
-  assembler_case c;
+  c.opts = {};
+  c.ops.clear();
   const std::uint8_t b0 = bytes.size() > 0 ? bytes[0] : 0;
   c.opts.high = highs[b0 % 4];
   c.opts.low = c.opts.high == 0 ? 0 : (b0 >> 2) % (c.opts.high + 1);
@@ -267,7 +283,6 @@ assembler_case assembler_case_from_bytes(std::span<const std::uint8_t> bytes) {
     }
     c.ops.push_back(std::move(o));
   }
-  return c;
 }
 
 namespace {
@@ -276,7 +291,8 @@ namespace {
 // is written there (only to report a disagreement: the run is repeated with
 // it, since a run is a pure function of the case).
 std::string run_case(const assembler_case& c, std::string_view name, std::string* trace) {
-  queue_model model(c.opts);
+  thread_local queue_model model{{}};  // its memory is reused from case to case
+  model.reset(c.opts);
   auto impl = make_queue(name, c.opts);
   for (const op& o : c.ops) {
     if (!model.allowed(o)) continue;

@@ -63,6 +63,9 @@ std::string to_string(const answer& a);
 class queue_model {
  public:
   explicit queue_model(options o) : opts_(o) {}
+  // Back to the start with options `o`, keeping the memory it holds (the
+  // fuzz target checks one case after another).
+  void reset(options o);
 
   // Whether `o` may be applied now (valid frame sequences, no put after the
   // end, no get() while a streaming call holds fragments).
@@ -112,6 +115,8 @@ struct assembler_case {
   std::vector<op> ops;
 };
 assembler_case assembler_case_from_bytes(std::span<const std::uint8_t> bytes);
+// The same into `out`, reusing its memory.
+void assembler_case_from_bytes(std::span<const std::uint8_t> bytes, assembler_case& out);
 
 // Runs the case on the named implementation: empty when it agrees with the
 // model after every operation, else the first disagreement with the
