@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto c = lastword::assembler::assembler_case_from_bytes({data, size});
+  static lastword::assembler::assembler_case c;  // its memory is reused from input to input
+  lastword::assembler::assembler_case_from_bytes({data, size}, c);
   const std::string d = lastword::assembler::check_assembler(c, g_make);
   if (d.empty()) return 0;
   // Its model compares answers (D, P, X, K) and the pause flag (F).

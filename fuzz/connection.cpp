@@ -91,9 +91,7 @@ extern "C" __attribute__((weak)) std::size_t LLVMFuzzerMutate(std::uint8_t* data
 namespace {
 
 std::size_t schedule_offset(const std::uint8_t* data, std::size_t size) {
-  std::size_t offset = 0;
-  (void)lastword::scenario::from_bytes({data, size}, &offset);
-  return offset;
+  return lastword::scenario::schedule_offset({data, size});
 }
 
 }  // namespace

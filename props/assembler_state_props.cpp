@@ -50,8 +50,8 @@ struct command final : rc::state::Command<assembler::queue_model, sut_t> {
   void apply(assembler::queue_model& m) const override { m.apply(o); }
   void run(const assembler::queue_model& m, sut_t& sut) const override {
     auto after = m;
-    const std::string want = after.apply(o);
-    const std::string got = sut.q->apply(o);
+    const std::string want = assembler::to_string(after.apply(o));
+    const std::string got = assembler::to_string(sut.q->apply(o));
     RC_ASSERT(got == want);
     RC_ASSERT(sut.q->paused() == after.paused());
   }

@@ -1,6 +1,5 @@
 #include "lastword/assembler/assembler_check.hpp"
 
-#include <sstream>
 
 #include "lastword/wire/assert.hpp"
 #include "lastword/wire/text.hpp"
@@ -9,15 +8,33 @@ namespace lastword::assembler {
 
 namespace {
 
-std::string render_message(bool text, const std::string& data) {
-  return std::string("message ") + (text ? "text " : "binary ") + wire::quoted(data);
+answer message_answer(bool text, std::string data) {
+  return {answer::kind::message, text, true, std::move(data)};
 }
 
-std::string render_fragment(bool text, bool fin, const std::string& data) {
-  return std::string("fragment ") + (text ? "text " : "binary ") + (fin ? "fin " : "more ") + wire::quoted(data);
+answer fragment_answer(bool text, bool fin, std::string data) {
+  return {answer::kind::fragment, text, fin, std::move(data)};
 }
+
+answer simple(answer::kind k) { return {k, true, true, {}}; }
 
 }  // namespace
+
+std::string to_string(const answer& a) {
+  switch (a.k) {
+    case answer::kind::ok: return "ok";
+    case answer::kind::would_block: return "would_block";
+    case answer::kind::end_of_stream: return "end_of_stream";
+    case answer::kind::refused: return "refused";
+    case answer::kind::admitted: return "admitted";
+    case answer::kind::message:
+      return std::string("message ") + (a.text ? "text " : "binary ") + wire::quoted(a.data);
+    case answer::kind::fragment:
+      return std::string("fragment ") + (a.text ? "text " : "binary ") + (a.fin ? "fin " : "more ") +
+             wire::quoted(a.data);
+  }
+  return "?";
+}
 
 std::string describe(const op& o) {
   switch (o.k) {
@@ -42,11 +59,16 @@ bool queue_model::allowed(const op& o) const {
   }
 }
 
-std::size_t queue_model::complete_queued() const {
-  std::size_t n = 0;
-  for (std::size_t i = next_ + taken_; i < frames_.size(); ++i) n += frames_[i].fin ? 1 : 0;
-  return n;
+void queue_model::reset(options o) {
+  opts_ = o;
+  frames_.clear();
+  fins_.assign(1, 0);
+  next_ = taken_ = 0;
+  in_message_ = ended_ = paused_ = false;
+  message_text_ = true;
 }
+
+std::size_t queue_model::complete_queued() const { return fins_.back() - fins_[next_ + taken_]; }
 
 // F: pause above `high` while a complete message waits for the consumer;
 // resume at `low`, or when no complete message is left (the message being
@@ -59,18 +81,19 @@ void queue_model::update_pause() {
     paused_ = false;
 }
 
-std::string queue_model::apply(const op& o) {
+answer queue_model::apply(const op& o) {
   LASTWORD_ASSERT(allowed(o));
   switch (o.k) {
     case op::kind::put:
       if (!in_message_) message_text_ = o.text;
       frames_.push_back({message_text_, o.fin, o.payload});
+      fins_.push_back(fins_.back() + (o.fin ? 1 : 0));
       in_message_ = !o.fin;
       update_pause();
-      return "ok";
+      return simple(answer::kind::ok);
     case op::kind::end:
       ended_ = true;
-      return "ok";
+      return simple(answer::kind::ok);
     case op::kind::get: {
       // D: the next complete message, whatever happened to the input; the
       // end only once none is left (P: never a partial one).
@@ -81,9 +104,9 @@ std::string queue_model::apply(const op& o) {
         const bool text = frames_[next_].text;
         next_ = j + 1;
         update_pause();
-        return render_message(text, data);
+        return message_answer(text, std::move(data));
       }
-      return ended_ ? "end_of_stream" : "would_block";
+      return simple(ended_ ? answer::kind::end_of_stream : answer::kind::would_block);
     }
     case op::kind::get_fragment: {
       const std::size_t i = next_ + taken_;
@@ -96,22 +119,23 @@ std::string queue_model::apply(const op& o) {
           ++taken_;
         }
         update_pause();
-        return render_fragment(f.text, f.fin, f.payload);
+        return fragment_answer(f.text, f.fin, f.payload);
       }
-      if (!ended_) return "would_block";
+      if (!ended_) return simple(answer::kind::would_block);
       // P: what a stream yielded before the end is delivered.
       next_ += taken_;
       taken_ = 0;
-      return "end_of_stream";
+      return simple(answer::kind::end_of_stream);
     }
     case op::kind::put_back:
       // X: a cancelled stream's fragments are seen again by the next call.
       taken_ = 0;
       update_pause();
-      return "ok";
-    case op::kind::second_consumer: return "refused";  // K
+      return simple(answer::kind::ok);
+    case op::kind::second_consumer: return simple(answer::kind::refused);  // K
   }
-  return "?";
+  LASTWORD_ASSERT(false && "unknown operation");
+  return {};
 }
 
 // --- the reference and planted variants -----------------------------------------
@@ -122,7 +146,7 @@ class reference_queue : public queue_under_test {
  public:
   explicit reference_queue(options o) : a_(o) { LASTWORD_ASSERT(a_.acquire()); }
 
-  std::string apply(const op& o) override {
+  answer apply(const op& o) override {
     switch (o.k) {
       case op::kind::put: {
         wire::frame f;
@@ -131,34 +155,32 @@ class reference_queue : public queue_under_test {
         f.payload = o.payload;
         in_message_ = !o.fin;
         a_.put(std::move(f));
-        return "ok";
+        return simple(answer::kind::ok);
       }
-      case op::kind::end: end(); return "ok";
+      case op::kind::end: end(); return simple(answer::kind::ok);
       case op::kind::get: return get();
       case op::kind::get_fragment: return get_fragment();
-      case op::kind::put_back: a_.put_back(); return "ok";
-      case op::kind::second_consumer: {
-        if (!a_.acquire()) return "refused";
-        return "admitted";
-      }
+      case op::kind::put_back: a_.put_back(); return simple(answer::kind::ok);
+      case op::kind::second_consumer: return simple(a_.acquire() ? answer::kind::admitted : answer::kind::refused);
     }
-    return "?";
+    LASTWORD_ASSERT(false && "unknown operation");
+    return {};
   }
   bool paused() const override { return a_.paused(); }
 
  protected:
   virtual void end() { a_.end(); }
-  virtual std::string get() {
+  virtual answer get() {
     message m;
     const auto st = a_.get(m);
-    if (st == get_status::ready) return render_message(m.text, m.data);
-    return st == get_status::end_of_stream ? "end_of_stream" : "would_block";
+    if (st == get_status::ready) return message_answer(m.text, std::move(m.data));
+    return simple(st == get_status::end_of_stream ? answer::kind::end_of_stream : answer::kind::would_block);
   }
-  virtual std::string get_fragment() {
+  virtual answer get_fragment() {
     fragment f;
     const auto st = a_.get_fragment(f);
-    if (st == get_status::ready) return render_fragment(f.text, f.fin, f.data);
-    return st == get_status::end_of_stream ? "end_of_stream" : "would_block";
+    if (st == get_status::ready) return fragment_answer(f.text, f.fin, std::move(f.data));
+    return simple(st == get_status::end_of_stream ? answer::kind::end_of_stream : answer::kind::would_block);
   }
 
   message_assembler a_;
@@ -175,8 +197,10 @@ class closed_before_drain final : public reference_queue {
     ended_ = true;
     a_.end();
   }
-  std::string get() override { return ended_ ? "end_of_stream" : reference_queue::get(); }
-  std::string get_fragment() override { return ended_ ? "end_of_stream" : reference_queue::get_fragment(); }
+  answer get() override { return ended_ ? simple(answer::kind::end_of_stream) : reference_queue::get(); }
+  answer get_fragment() override {
+    return ended_ ? simple(answer::kind::end_of_stream) : reference_queue::get_fragment();
+  }
   bool ended_ = false;
 };
 
@@ -202,7 +226,7 @@ class abort_clears_queue final : public reference_queue {
 class pause_outlives_end final : public reference_queue {
  public:
   using reference_queue::reference_queue;
-  std::string apply(const op& o) override {
+  answer apply(const op& o) override {
     if (o.k == op::kind::end && !ended_) {
       paused_at_end_ = a_.paused();
       ended_ = true;
@@ -227,12 +251,20 @@ std::unique_ptr<queue_under_test> make_pause_outlives_end_queue(options o) {
 }
 
 assembler_case assembler_case_from_bytes(std::span<const std::uint8_t> bytes) {
+  assembler_case c;
+  assembler_case_from_bytes(bytes, c);
+  return c;
+}
+
+void assembler_case_from_bytes(std::span<const std::uint8_t> bytes, assembler_case& c) {
   static const char* const pieces[] = {"a", "hello", "caf\xc3", "\xa9", "\xe2\x82", "\xac", "", "0123456789"};
   static const std::size_t highs[] = {16, 2, 1, 0};
-  assembler_case c;
+  c.opts = {};
+  c.ops.clear();
   const std::uint8_t b0 = bytes.size() > 0 ? bytes[0] : 0;
   c.opts.high = highs[b0 % 4];
   c.opts.low = c.opts.high == 0 ? 0 : (b0 >> 2) % (c.opts.high + 1);
+  c.ops.reserve(bytes.size() / 2);
   for (std::size_t i = 1; i + 1 < bytes.size() + 1 && i < bytes.size(); i += 2) {
     const std::uint8_t k = bytes[i], v = i + 1 < bytes.size() ? bytes[i + 1] : 0;
     op o;
@@ -254,30 +286,40 @@ assembler_case assembler_case_from_bytes(std::span<const std::uint8_t> bytes) {
     }
     c.ops.push_back(std::move(o));
   }
-  return c;
 }
 
-std::string check_assembler(const assembler_case& c, queue_factory make) {
-  queue_model model(c.opts);
+namespace {
+
+// One run of the case; with `trace`, every operation applied and its answer
+// is written there (only to report a disagreement: the run is repeated with
+// it, since a run is a pure function of the case).
+std::string run_case(const assembler_case& c, queue_factory make, std::string* trace) {
+  thread_local queue_model model{{}};  // its memory is reused from case to case
+  model.reset(c.opts);
   auto impl = make(c.opts);
-  std::vector<std::string> done;
-  const auto trace = [&] {
-    std::ostringstream s;
-    s << "options: high " << c.opts.high << ", low " << c.opts.low << "\n";
-    for (const auto& d : done) s << "  " << d << '\n';
-    return s.str();
-  };
   for (const op& o : c.ops) {
     if (!model.allowed(o)) continue;
-    const std::string want = model.apply(o), got = impl->apply(o);
-    done.push_back(describe(o) + " -> " + got);
+    const answer want = model.apply(o), got = impl->apply(o);
+    if (trace) *trace += "  " + describe(o) + " -> " + to_string(got) + "\n";
     if (got != want)
-      return describe(o) + " answered " + got + ", the model expects " + want + " (D, P, X or K)\n" + trace();
+      return describe(o) + " answered " + to_string(got) + ", the model expects " + to_string(want) +
+             " (D, P, X or K)\n";
     if (impl->paused() != model.paused())
       return std::string("after ") + describe(o) + ", paused() is " + (impl->paused() ? "true" : "false") +
-             ", the model expects " + (model.paused() ? "true" : "false") + " (F)\n" + trace();
+             ", the model expects " + (model.paused() ? "true" : "false") + " (F)\n";
   }
   return {};
+}
+
+}  // namespace
+
+std::string check_assembler(const assembler_case& c, queue_factory make) {
+  if (run_case(c, make, nullptr).empty()) return {};
+  std::string trace =
+      "options: high " + std::to_string(c.opts.high) + ", low " + std::to_string(c.opts.low) + "\n";
+  const std::string what = run_case(c, make, &trace);
+  LASTWORD_ASSERT(!what.empty() && "a check that failed once fails again");
+  return what + trace;
 }
 
 char invariant_of(std::string_view disagreement) {

@@ -48,17 +48,33 @@ struct op {
 
 std::string describe(const op& o);
 
+// An operation's result, compared structurally (the fuzz target compares
+// one per operation); to_string() renders it for a report:
+// "message text \"ab\"", "would_block", ...
+struct answer {
+  enum class kind : std::uint8_t { ok, would_block, end_of_stream, refused, admitted, message, fragment };
+  kind k = kind::ok;
+  bool text = true;  // message, fragment
+  bool fin = true;   // fragment
+  std::string data;  // message, fragment
+
+  friend bool operator==(const answer&, const answer&) = default;
+};
+std::string to_string(const answer& a);
+
 // The abstract model.
 class queue_model {
  public:
   explicit queue_model(options o) : opts_(o) {}
+  // Back to the start with options `o`, keeping the memory it holds (the
+  // fuzz target checks one case after another).
+  void reset(options o);
 
   // Whether `o` may be applied now (valid frame sequences, no put after the
   // end, no get() while a streaming call holds fragments).
   bool allowed(const op& o) const;
-  // The expected result of `o`, applied. Results are rendered as text so
-  // that a mismatch reads well: "message text \"ab\"", "would_block", ...
-  std::string apply(const op& o);
+  // The expected result of `o`, applied.
+  answer apply(const op& o);
   bool paused() const { return paused_ && !ended_; }
   bool in_message() const { return in_message_; }
   bool ended() const { return ended_; }
@@ -74,6 +90,9 @@ class queue_model {
 
   options opts_;
   std::vector<frame> frames_;  // every data frame put, in order
+  // fins_[i]: final frames among frames_[0, i), so that counting the
+  // complete messages queued is not a scan on every pause update.
+  std::vector<std::size_t> fins_{0};
   std::size_t next_ = 0;       // frames handed out (whole messages, finished streams)
   std::size_t taken_ = 0;      // fragments the streaming call holds
   bool in_message_ = false, message_text_ = true, ended_ = false, paused_ = false;
@@ -83,8 +102,8 @@ class queue_model {
 class queue_under_test {
  public:
   virtual ~queue_under_test() = default;
-  // Applies `o`; the result rendered as the model renders it.
-  virtual std::string apply(const op& o) = 0;
+  // Applies `o`; the result as the model gives it.
+  virtual answer apply(const op& o) = 0;
   virtual bool paused() const = 0;
 };
 
@@ -104,6 +123,8 @@ struct assembler_case {
   std::vector<op> ops;
 };
 assembler_case assembler_case_from_bytes(std::span<const std::uint8_t> bytes);
+// The same into `out`, reusing its memory.
+void assembler_case_from_bytes(std::span<const std::uint8_t> bytes, assembler_case& out);
 
 // Runs the case on the implementation `make` builds: empty when it agrees
 // with the model after every operation, else the first disagreement with

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <sstream>
 
 #include "lastword/history/rules/rules.hpp"
 #include "lastword/wire/assert.hpp"
@@ -87,7 +86,8 @@ class input_tracker {
     ended_ = true;
     end_step_ = step;
   }
-  void on_frame(const wire::frame& f, std::size_t step, bool we_sent_close) {
+  // The decoder starts the next frame afresh: its payload may be taken.
+  void on_frame(wire::frame& f, std::size_t step, bool we_sent_close) {
     switch (f.op) {
       case wire::opcode::ping:
         if (!we_sent_close) pings_.push_back(f.payload);
@@ -111,7 +111,10 @@ class input_tracker {
       partial_ = {};
       partial_.text = f.op == wire::opcode::text;
     }
-    partial_.data += f.payload;
+    if (partial_.data.empty())
+      partial_.data = std::move(f.payload);
+    else
+      partial_.data += f.payload;
     ++partial_.frames;
     if (f.fin) {
       partial_.step = step;
@@ -156,6 +159,10 @@ struct call_state {
 class judge_run {
  public:
   judge_run(const scenario::scenario& s, const history& h) : s_(s), h_(h), in_(s) {
+    // turns_[i]: turn_in(s, i), looked up on every event.
+    turns_.reserve(s.schedule.size() + 1);
+    turns_.push_back(0);
+    for (const auto& p : s.schedule) turns_.push_back(turns_.back() + (p.same_turn_as_next ? 0 : 1));
     for (const auto& e : h.events) {
       if (e.k == event::kind::wrote && e.frame.op == wire::opcode::close && !our_close_) {
         wire::close_payload p;
@@ -194,7 +201,7 @@ class judge_run {
     return sum;
   }
 
-  std::size_t turn_of(std::size_t step) const { return turn_in(s_, step); }
+  std::size_t turn_of(std::size_t step) const { return turns_[std::min(step, turns_.size() - 1)]; }
 
   void on_event(const event& e) {
     while (checked_steps_ < e.step && checked_steps_ < h_.steps.size()) check_step(checked_steps_++);
@@ -442,15 +449,16 @@ class judge_run {
     } else if (in_.failure()) {
       code = wire::close_code_for(in_.failure());
     }
-    std::ostringstream got, want;
-    got << r.code << (r.handshake_completed ? " handshake completed" : " handshake not completed")
-        << (r.normal ? ", normal" : ", error");
-    want << code << (handshake ? " handshake completed" : " handshake not completed") << (normal ? ", normal" : ", error");
+    // Rendered only for a report: this runs on every closed result.
+    const auto status = [](std::uint16_t c, bool hs, bool n) {
+      return std::to_string(c) + (hs ? " handshake completed" : " handshake not completed") + (n ? ", normal" : ", error");
+    };
     // With writes stalled, our close frame may be queued but not written:
     // the handshake may be reported either way.
     const bool unsure = in_.peer_close() && !our_close_ && stalled_ever();
     if (r.code != code || (!unsure && (r.handshake_completed != handshake || r.normal != normal)))
-      flag('C', step, who + " reported " + got.str() + "; expected " + want.str());
+      flag('C', step, who + " reported " + status(r.code, r.handshake_completed, r.normal) + "; expected " +
+                          status(code, handshake, normal));
     else if (in_.peer_close() && r.reason != in_.peer_close()->reason)
       flag('C', step, who + " reported reason " + quote(r.reason) + ", the peer sent " + quote(in_.peer_close()->reason));
   }
@@ -626,6 +634,7 @@ class judge_run {
   const scenario::scenario& s_;
   const history& h_;
   input_tracker in_;
+  std::vector<std::size_t> turns_;
   std::optional<wire::close_payload> our_close_;
   std::map<std::size_t, call_state> calls_;
   std::vector<violation> found_;

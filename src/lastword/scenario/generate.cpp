@@ -22,16 +22,26 @@ class chooser {
 
 const char* const words[] = {"a", "hello", "caf\xc3\xa9", ("\xe2\x82\xac" "uro"), "", "0123456789abcdef"};
 
-std::string payload(chooser& c, std::size_t index) {
+// With `header_only`, the choices are read and nothing is built (for
+// schedule_offset()).
+std::string payload(chooser& c, std::size_t index, bool header_only) {
+  const unsigned w = c.pick(8);
+  if (header_only) return {};
+  const std::string suffix = std::to_string(index);  // distinct messages are easy to tell apart
   std::string p;
-  switch (const unsigned w = c.pick(8)) {
-    case 6: p.assign(70000, 'L'); break;  // large: 64-bit length, over a small limit
+  switch (w) {
+    case 6:  // large: 64-bit length, over a small limit
+      p.reserve(70000 + suffix.size());
+      p.assign(70000, 'L');
+      break;
     case 7:  // long text of two-byte code points, split anywhere by fragments
+      p.reserve(300 + suffix.size());
       for (int i = 0; i < 150; ++i) p += "\xc3\xa9";
       break;
     default: p = words[w]; break;
   }
-  return p + std::to_string(index);  // distinct messages are easy to tell apart
+  p += suffix;
+  return p;
 }
 
 // A frame that breaks RFC 6455, to put anywhere in a script.
@@ -56,7 +66,12 @@ std::string vocabulary::outside(const scenario& s) const {
   return {};
 }
 
-scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset, const vocabulary& v) {
+namespace {
+
+// from_bytes(); with `header_only`, it stops where the schedule starts and
+// builds no payloads (the choices are read all the same).
+scenario generate(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset, const vocabulary& v,
+                  bool header_only) {
   chooser c(bytes);
   scenario s;
   s.role = c.flip() ? wire::role::server : wire::role::client;
@@ -79,15 +94,15 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
     const bool text = !c.flip();
     unsigned fragments = 1 + c.pick(3);
     if (fragments == 3 && c.pick(4) == 0) fragments = 12;  // many fragments
-    const std::string data = payload(c, m);
+    const std::string data = payload(c, m, header_only);
     for (unsigned f = 0; f < fragments; ++f) {
       // Split the payload at byte boundaries, inside code points too.
       const std::size_t from = data.size() * f / fragments, to = data.size() * (f + 1) / fragments;
       peer_frame pf;
       pf.k = f == 0 ? (text ? peer_frame::kind::text : peer_frame::kind::binary) : peer_frame::kind::continuation;
       pf.fin = f + 1 == fragments;
-      pf.payload = data.substr(from, to - from);
-      s.peer.push_back(pf);
+      pf.payload.assign(data, from, to - from);
+      s.peer.push_back(std::move(pf));
       if (c.pick(6) == 0) s.peer.push_back({peer_frame::kind::ping, true, "p" + std::to_string(m), {}, {}});
     }
     // Bad input at any point, not only at the end.
@@ -105,6 +120,7 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
 
   // The schedule.
   if (schedule_offset) *schedule_offset = std::min(c.position(), bytes.size());
+  if (header_only) return s;
   unsigned sends = 0;
   while (!c.done() && s.schedule.size() < max_generated_steps) {
     step p;
@@ -140,9 +156,13 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
           q.frame = fragmented && k > 0 ? peer_frame::kind::continuation
                                         : (text ? peer_frame::kind::text : peer_frame::kind::binary);
           q.fin = !fragmented || k + 1 == n;
-          q.payload = (c.pick(8) == 7 ? std::string(70000, 'S') : std::string("s")) + std::to_string(sends++);
+          const bool large = c.pick(8) == 7;
+          const std::string suffix = std::to_string(sends++);
+          q.payload.reserve((large ? 70000 : 1) + suffix.size());
+          q.payload.assign(large ? 70000 : 1, large ? 'S' : 's');
+          q.payload += suffix;
           q.same_turn_as_next = true;
-          s.schedule.push_back(q);
+          s.schedule.push_back(std::move(q));
         }
         if (c.flip()) {
           p.k = step::kind::close;
@@ -159,6 +179,18 @@ scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_o
   }
   if (!s.schedule.empty()) s.schedule.back().same_turn_as_next = false;
   return s;
+}
+
+}  // namespace
+
+scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset, const vocabulary& v) {
+  return generate(bytes, schedule_offset, v, false);
+}
+
+std::size_t schedule_offset(std::span<const std::uint8_t> bytes) {
+  std::size_t offset = 0;
+  (void)generate(bytes, &offset, vocabulary{}, true);
+  return offset;
 }
 
 }  // namespace lastword::scenario

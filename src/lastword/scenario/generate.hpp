@@ -40,4 +40,8 @@ struct vocabulary {
 scenario from_bytes(std::span<const std::uint8_t> bytes, std::size_t* schedule_offset = nullptr,
                     const vocabulary& v = {});
 
+// The schedule_offset of from_bytes(bytes), without building the scenario
+// (the mutator asks on every mutation; payloads reach 70 KB).
+std::size_t schedule_offset(std::span<const std::uint8_t> bytes);
+
 }  // namespace lastword::scenario

@@ -1,5 +1,10 @@
 #include "lastword/scenario/scenario.hpp"
 
+#include <random>
+
+#include "lastword/scenario/generate.hpp"
+#include "lastword/wire/codec.hpp"
+
 #include <gtest/gtest.h>
 
 namespace lastword::scenario {
@@ -121,6 +126,34 @@ TEST(Scenario, EmptyTextIsAnEmptyScenario) {
   const scenario s = parsed("# nothing\n\n");
   EXPECT_TRUE(s.peer.empty());
   EXPECT_TRUE(s.schedule.empty());
+}
+
+// The mutator's shortcut: the schedule starts where from_bytes() says, for
+// every input (the bytes are random with a fixed seed).
+TEST(Scenario, ScheduleOffsetMatchesFromBytes) {
+  std::minstd_rand rng(1);
+  for (int i = 0; i < 2000; ++i) {
+    std::vector<std::uint8_t> bytes(rng() % 64);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+    std::size_t offset = 99999;
+    (void)from_bytes(bytes, &offset);
+    ASSERT_EQ(schedule_offset(bytes), offset) << "input #" << i;
+  }
+}
+
+// Masking a word at a time gives the bytes masking one at a time gives,
+// for a payload long enough for the vector loop and a ragged end.
+TEST(Scenario, PeerBytesOfALargePayloadAreMaskedByteForByte) {
+  scenario s;
+  s.role = wire::role::server;
+  std::string payload(70003, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 7);
+  s.peer.push_back({peer_frame::kind::binary, true, payload, {}, {}});
+  const peer_bytes b = encode_peer(s);
+  ASSERT_EQ(b.bytes.size(), 14 + payload.size());  // 2 + 8 (64-bit length) + 4 (key)
+  const std::string key = b.bytes.substr(10, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    ASSERT_EQ(b.bytes[14 + i], static_cast<char>(payload[i] ^ key[i % 4])) << "byte " << i;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ class driver {
       written_inflater_.emplace(wire::receiving_inflater(
           *p, s.role == wire::role::client ? wire::role::server : wire::role::client, std::uint64_t{1} << 40));
     h_.impl = std::move(name);
+    h_.events.reserve(64);
     target_ = make(ioc_, s_);
     target_->transport().observe(stream::observer{
         [this](std::size_t offset, std::size_t n) {
@@ -100,7 +101,8 @@ class driver {
           push(history::event::kind::wrote_invalid);
           break;
         }
-        push(history::event::kind::wrote).frame = written_frame_;
+        // Moved: the decoder starts the next frame afresh.
+        push(history::event::kind::wrote).frame = std::move(written_frame_);
         continue;
       }
       if (st == wire::frame_decoder::status::failed) {

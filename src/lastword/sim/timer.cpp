@@ -61,7 +61,9 @@ std::optional<timer::time_point> timer::next_expiry() {
 }
 
 std::size_t timer::fire_expired() {
-  std::vector<timer*> due;
+  // Reused: the driver calls this after every step.
+  thread_local std::vector<timer*> due;
+  due.clear();
   const time_point now = clock::now();
   for (timer* t : timers().timers)
     if (!t->waits_.empty() && t->expiry_ <= now) due.push_back(t);
@@ -70,6 +72,7 @@ std::size_t timer::fire_expired() {
   });
   std::size_t n = 0;
   for (timer* t : due) n += t->complete_all({});
+  due.clear();
   return n;
 }
 
