@@ -209,7 +209,7 @@ class closed_before_drain final : public reference_queue {
 class abort_clears_queue final : public reference_queue {
  public:
   using reference_queue::reference_queue;
-  std::string apply(const op& o) override {
+  answer apply(const op& o) override {
     if (o.k == op::kind::end && !ended_) {
       ended_ = true;
       if (o.abort) a_.clear();  // only the end that ends the input says how it ended

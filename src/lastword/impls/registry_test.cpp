@@ -57,7 +57,7 @@ std::string inconsistencies(const implementation& i) {
   }
   if (i.queue) {
     auto q = i.queue(assembler::options{});
-    if (!q || q->apply(assembler::op{}) != "would_block") say("its queue factory does not build a working queue");
+    if (!q || assembler::to_string(q->apply(assembler::op{})) != "would_block") say("its queue factory does not build a working queue");
   }
   if (i.connection && i.expected == 0) {
     scenario::scenario s;
