@@ -28,6 +28,7 @@ constexpr const char* check_usage =
     "                      [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH]\n"
     "                      [--refinement-fuzzer PATH] [--assembler-fuzzer PATH]\n"
     "                      [--differential-fuzzer PATH] [--waive LIST] [--work DIR]\n"
+    "                      [--model-scope MESSAGES,FRAGMENTS,SENDS]\n"
     "  --impl             the implementation to check (default reference; `lastword list`)\n"
     "  --budget           seconds for each randomized layer (default 10)\n"
     "  --runs             instead of seconds, exactly N executions in each randomized layer\n"
@@ -38,6 +39,8 @@ constexpr const char* check_usage =
     "  --waive            invariants to set aside in the in-process layers and, through\n"
     "                     LASTWORD_WAIVE, the connection properties and fuzz target, e.g. F for a\n"
     "                     library that reads on demand\n"
+    "  --model-scope      the model checker's scope (default that of `lastword explore`: 2,2,1);\n"
+    "                     the verdict says whether its search was complete\n"
     "  --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer, --assembler-fuzzer,\n"
     "  --differential-fuzzer, --work: as for `lastword detect`\n"
     "The invariants (D P C X T K F L W S) are defined in docs/contract.md.\n";
@@ -64,6 +67,8 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::uint64_t seed = 0, runs = 0;
   bool seed_given = false;
   binaries b;
+  model::scope model_scope = default_scope();
+  std::string model_scope_arg;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -103,6 +108,26 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
         return 2;
       }
       seed_given = true;
+    } else if (a == "--model-scope") {
+      unsigned m = 0, f = 0, n = 0;
+      char c1 = 0, c2 = 0;
+      std::istringstream in(v);
+      if (!(in >> m >> c1 >> f >> c2 >> n) || c1 != ',' || c2 != ',' || !in.eof() || m < 1 || m > 7 || f < 1 ||
+          f > 7 || n > 3) {
+        err << "lastword check: --model-scope needs MESSAGES,FRAGMENTS,SENDS (messages and fragments 1 to 7, "
+               "sends 0 to 3), not '"
+            << v << "'\n";
+        return 2;
+      }
+      model_scope.max_messages = static_cast<int>(m);
+      model_scope.max_fragments = static_cast<int>(f);
+      model_scope.max_sends = static_cast<int>(n);
+      if (const auto bad = model::misfits(model_scope); !bad.empty()) {
+        err << "lastword check: --model-scope " << v << " does not fit the model's state: " << bad.front().describe()
+            << '\n';
+        return 2;
+      }
+      model_scope_arg = " --model-scope " + v;
     } else if (a == "--corpus") {
       corpus = v;
     } else if (a == "--out") {
@@ -130,7 +155,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (!seed_given) seed = std::random_device{}() % 1000000000u;
   // The options that repeat this run (a run count repeats it exactly).
   const std::string limit = runs ? " --runs " + std::to_string(runs) : " --budget " + format_number(budget);
-  out << "lastword check --impl " << impl << " --seed " << seed << limit << "\n\n";
+  out << "lastword check --impl " << impl << " --seed " << seed << limit << model_scope_arg << "\n\n";
 
   // The layers, in order: exhaustive first, then the corpus, then the
   // randomized ones.
@@ -139,7 +164,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     attempt a;
   };
   std::vector<layer_result> results;
-  results.push_back({"model checker", layer_model_checker(impl, out_dir)});
+  results.push_back({"model checker", layer_model_checker(impl, out_dir, model_scope)});
 
   attempt corpus_result;
   std::vector<fs::path> files;

@@ -205,8 +205,12 @@ std::string why_not(const std::string& impl, impls::form f) {
 }  // namespace
 
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir) {
+  return layer_model_checker(impl, out_dir, default_scope());
+}
+
+attempt layer_model_checker(const std::string& impl, const std::string& out_dir, const model::scope& sc) {
   if (auto why = why_not(impl, impls::form::model); !why.empty()) return not_applicable(why);
-  const model::machine m(default_scope());
+  const model::machine m(sc);
   const auto r = explore::explore_impl(m, impl, {}, model::explore_options{0});
   attempt a{true, r.found.has_value(), r.found ? r.found->invariant : '-', r.seconds, r.runs, {}, {}};
   if (!r.found) a.what = explore::closure(r);  // complete, or bounded (then nothing is proved beyond it)
@@ -214,7 +218,7 @@ attempt layer_model_checker(const std::string& impl, const std::string& out_dir)
     std::error_code ec;
     fs::create_directories(out_dir, ec);
     const std::string file = (fs::path(out_dir) / (impl + "-explore.scenario")).string();
-    std::ofstream(file) << "# shortest counterexample in the default scope\n# " << r.found->what << '\n'
+    std::ofstream(file) << "# shortest counterexample in the model checker's scope\n# " << r.found->what << '\n'
                         << scenario::print(r.found->counterexample);
     a.reproduce = "lastword replay " + file + " --impl " + impl;
     a.what = r.found->what;

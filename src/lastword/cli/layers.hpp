@@ -13,6 +13,8 @@
 // the time. A run count with a seed repeats exactly: ctest uses it.
 #pragma once
 
+#include "model/model.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -49,6 +51,8 @@ struct binaries {
 // Exhaustive: the default scope against the model; a counterexample is
 // written into out_dir.
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir);
+// The same over the given scope (complete or bounded, as the search says).
+attempt layer_model_checker(const std::string& impl, const std::string& out_dir, const model::scope& sc);
 // Seeded random scenarios judged in-process, until the budget (or `runs`
 // scenarios) or a violation (shrunk and written into out_dir when out_dir is not empty).
 attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir,
