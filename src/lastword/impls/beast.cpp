@@ -52,6 +52,7 @@ void async_teardown(boost::beast::role_type role, stream& s, Handler&& handler);
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <random>
 
 #include <algorithm>
 
@@ -61,6 +62,20 @@ void async_teardown(boost::beast::role_type role, stream& s, Handler&& handler);
 #include "lastword/wire/codec.hpp"
 #include "lastword/wire/deflate.hpp"
 #include "lastword/wire/handshake.hpp"
+
+// Beast draws its mask keys from a generator it seeds once from
+// std::random_device. A fixed seed makes every run of Beast repeat exactly,
+// so that a fuzz run with a fixed seed and run count repeats (libFuzzer
+// feeds compared values, these bytes among them, back into its mutations).
+// No check judges the mask keys. It runs before any stream exists.
+namespace {
+const bool beast_prng_seeded = [] {
+  std::seed_seq seed{0x6c617374u, 0x776f7264u, 0x6d61736bu, 0x6b657973u, 1u, 2u, 3u, 4u};
+  boost::beast::websocket::seed_prng(seed);
+  return true;
+}();
+}  // namespace
+
 
 namespace lastword::sim {
 
