@@ -179,6 +179,7 @@ chromium)
   report=$work/run2/report.html
   [ -s "$report" ] || fail "no report at $report (the twice test writes it)"
   command -v chromium >/dev/null || fail "chromium not found: install chromium (bash scripts/setup.sh)"
+  export DBUS_SESSION_BUS_ADDRESS=disabled:   # no D-Bus here: do not wait for one
   flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update
          --disable-sync --no-first-run)
   profile=$(mktemp -d)

@@ -8,13 +8,26 @@
 const { steps, print } = require('./common');
 const puppeteer = require('puppeteer-core');
 
+// Progress goes to stderr, which lastword prints when a run is broken (for
+// example when the browser takes longer than the wall-clock bound to start).
+const t0 = Date.now();
+const progress = (what) => process.stderr.write(`chromium-client: ${Date.now() - t0} ms: ${what}\n`);
+
 (async () => {
+  const executablePath = process.env.LASTWORD_CHROMIUM || '/usr/bin/chromium';
+  progress(`launching ${executablePath}`);
   const browser = await puppeteer.launch({
-    executablePath: process.env.LASTWORD_CHROMIUM || '/usr/bin/chromium',
+    executablePath,
     headless: true,
+    // The browser's start is bounded by lastword's wall-clock bound, not by
+    // puppeteer's own 30 s; without a D-Bus (containers, CI) Chromium waits
+    // on it unless told there is none.
+    timeout: 0,
+    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'disabled:' },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  progress('browser started');
   let done;
   const finished = new Promise((r) => { done = r; });
   const page = await browser.newPage();
@@ -42,6 +55,7 @@ const puppeteer = require('puppeteer-core');
       }
     };
   }, process.argv[2], steps);
+  progress('page connecting');
   await finished;
   await browser.close();
   process.exit(0);

@@ -109,22 +109,8 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
       }
       seed_given = true;
     } else if (a == "--model-scope") {
-      unsigned m = 0, f = 0, n = 0;
-      char c1 = 0, c2 = 0;
-      std::istringstream in(v);
-      if (!(in >> m >> c1 >> f >> c2 >> n) || c1 != ',' || c2 != ',' || !in.eof() || m < 1 || m > 7 || f < 1 ||
-          f > 7 || n > 3) {
-        err << "lastword check: --model-scope needs MESSAGES,FRAGMENTS,SENDS (messages and fragments 1 to 7, "
-               "sends 0 to 3), not '"
-            << v << "'\n";
-        return 2;
-      }
-      model_scope.max_messages = static_cast<int>(m);
-      model_scope.max_fragments = static_cast<int>(f);
-      model_scope.max_sends = static_cast<int>(n);
-      if (const auto bad = model::misfits(model_scope); !bad.empty()) {
-        err << "lastword check: --model-scope " << v << " does not fit the model's state: " << bad.front().describe()
-            << '\n';
+      if (const std::string bad = parse_model_scope(v, model_scope); !bad.empty()) {
+        err << "lastword check: " << bad << '\n';
         return 2;
       }
       model_scope_arg = " --model-scope " + v;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "lastword/cli/explore.hpp"
 #include "lastword/cli/layers.hpp"
 #include "lastword/impls/registry.hpp"
 
@@ -16,7 +17,7 @@ constexpr const char* detect_usage =
     "usage: lastword detect [--budget SECONDS | --runs N] [--seeds N] [--json FILE]\n"
     "                       [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH]\n"
     "                       [--refinement-fuzzer PATH] [--assembler-fuzzer PATH]\n"
-    "                       [--differential-fuzzer PATH] [--work DIR]\n"
+    "                       [--differential-fuzzer PATH] [--work DIR] [--model-scope M,F,S]\n"
     "  --budget           seconds each layer may spend per implementation and seed (default 10)\n"
     "  --runs             instead of seconds, exactly N executions per layer, implementation and seed\n"
     "                     (the table then repeats exactly; times still vary)\n"
@@ -28,7 +29,9 @@ constexpr const char* detect_usage =
     "  --refinement-fuzzer  the refinement fuzz target (default build/fuzz/fuzz_refinement)\n"
     "  --assembler-fuzzer   the assembler fuzz target (default build/fuzz/fuzz_assembler)\n"
     "  --differential-fuzzer  the differential fuzz target (default build/fuzz/fuzz_differential)\n"
-    "  --work             scratch directory for fuzzer corpora (default build/check-work)\n";
+    "  --work             scratch directory for fuzzer corpora (default build/check-work)\n"
+    "  --model-scope      the model checker's scope: messages, fragments, sends (default that of\n"
+    "                     `lastword explore`: 2,2,1)\n";
 
 template <class T>
 T median(std::vector<T> v) {
@@ -93,6 +96,8 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
   int seeds = 3;
   std::string json;
   binaries b;
+  model::scope model_scope = default_scope();
+  std::string model_scope_text = "default scope";
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -124,6 +129,12 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
       }
     } else if (a == "--json") {
       json = v;
+    } else if (a == "--model-scope") {
+      if (const std::string bad = parse_model_scope(v, model_scope); !bad.empty()) {
+        err << "lastword detect: " << bad << '\n';
+        return 2;
+      }
+      model_scope_text = "scope " + v;
     } else if (b.set(a, v)) {
     } else {
       err << "lastword detect: unknown option '" << a << "'\n" << detect_usage;
@@ -150,7 +161,7 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     const std::string name(impl.name);
     const bool expect_found = name != "reference";
     std::vector<cell> cells(layer_count);
-    cells[0].attempts.push_back(layer_model_checker(name, ""));
+    cells[0].attempts.push_back(layer_model_checker(name, "", model_scope));
     if (cells[0].attempts.back().applicable && !cells[0].attempts.back().found) model_search = cells[0].attempts.back().what;
     for (int s = 1; s <= seeds; ++s) {
       const auto seed = static_cast<std::uint64_t>(s);
@@ -184,7 +195,7 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << " |\n" << std::flush;
     json_rows += (json_rows.empty() ? "" : ",") + row + "]}";
   }
-  if (!model_search.empty()) out << "\nmodel checker search (default scope): " << model_search << '\n';
+  if (!model_search.empty()) out << "\nmodel checker search (" << model_scope_text << "): " << model_search << '\n';
   out << "\nbudget ";
   if (runs)
     out << runs << " runs";

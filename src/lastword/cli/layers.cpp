@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <sstream>
 
 #include "lastword/cli/explore.hpp"
 #include "lastword/history/judge.hpp"
@@ -206,6 +207,24 @@ std::string why_not(const std::string& impl, impls::form f) {
 
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir) {
   return layer_model_checker(impl, out_dir, default_scope());
+}
+
+std::string parse_model_scope(const std::string& value, model::scope& sc) {
+  unsigned m = 0, f = 0, n = 0;
+  char c1 = 0, c2 = 0;
+  std::istringstream in(value);
+  if (!(in >> m >> c1 >> f >> c2 >> n) || c1 != ',' || c2 != ',' || !in.eof() || m < 1 || m > 7 || f < 1 || f > 7 ||
+      n > 3)
+    return "--model-scope needs MESSAGES,FRAGMENTS,SENDS (messages and fragments 1 to 7, sends 0 to 3), not '" +
+           value + "'";
+  model::scope candidate = sc;
+  candidate.max_messages = static_cast<int>(m);
+  candidate.max_fragments = static_cast<int>(f);
+  candidate.max_sends = static_cast<int>(n);
+  if (const auto bad = model::misfits(candidate); !bad.empty())
+    return "--model-scope " + value + " does not fit the model's state: " + bad.front().describe();
+  sc = candidate;
+  return {};
 }
 
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir, const model::scope& sc) {

@@ -48,6 +48,10 @@ struct binaries {
   bool set(const std::string& option, const std::string& value);
 };
 
+// Parses --model-scope's MESSAGES,FRAGMENTS,SENDS into sc; on a bad value,
+// the reason (which `lastword check` and `detect` print before exiting 2).
+std::string parse_model_scope(const std::string& value, model::scope& sc);
+
 // Exhaustive: the default scope against the model; a counterexample is
 // written into out_dir.
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir);
