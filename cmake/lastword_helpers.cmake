@@ -67,7 +67,8 @@ endfunction()
 #    every corpus file once (works with g++); ctest replays the corpus.
 #  - With LASTWORD_FUZZ: fuzz_NAME, linked with libFuzzer; ctest runs it
 #    (fuzz_NAME_run) for exactly n runs with seed LASTWORD_FUZZ_SEED on a
-#    scratch copy of the corpus; and, with CATCH_RUNS, for each registered
+#    scratch copy of the corpus, and again (fuzz_NAME_repeats) to show the
+#    run repeats exactly; and, with CATCH_RUNS, for each registered
 #    variant the target can express (impls/registry.hpp; the built target
 #    lists them), fuzz_NAME_catches_VARIANT: the fuzzer, started from an
 #    empty corpus with the same seed, finds that planted bug within m runs.
@@ -91,7 +92,15 @@ function(lastword_fuzzer name src)
     add_test(NAME fuzz_${name}_run
       COMMAND ${CMAKE_SOURCE_DIR}/scripts/fuzz_run.sh $<TARGET_FILE:fuzz_${name}> ${work} ${corpus}
         ${CMAKE_SOURCE_DIR}/fuzz/${name}.dict ${arg_RUNS} ${LASTWORD_FUZZ_SEED})
-    set_tests_properties(fuzz_${name}_run PROPERTIES LABELS fuzz-smoke TIMEOUT 600)
+    set_tests_properties(fuzz_${name}_run PROPERTIES LABELS fuzz-smoke TIMEOUT 600 FIXTURES_SETUP fuzz_${name}_run)
+    # The same run again, by another process in another folder: it must end
+    # with the same figures (a target that reads a clock, a random device or
+    # an address into its behaviour fails here, not at random later).
+    add_test(NAME fuzz_${name}_repeats
+      COMMAND ${CMAKE_SOURCE_DIR}/scripts/fuzz_deterministic.sh --after ${work} $<TARGET_FILE:fuzz_${name}>
+        ${work}-repeat ${corpus} ${CMAKE_SOURCE_DIR}/fuzz/${name}.dict ${arg_RUNS} ${LASTWORD_FUZZ_SEED})
+    set_tests_properties(fuzz_${name}_repeats PROPERTIES LABELS fuzz-smoke TIMEOUT 600
+      FIXTURES_REQUIRED fuzz_${name}_run)
     # The catch tests: one per registered variant the target can express,
     # listed by the built target itself (cmake/fuzz_catch_tests.cmake).
     if(arg_CATCH_RUNS AND NOT LASTWORD_FUZZ_ONLY)
