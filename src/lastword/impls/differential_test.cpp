@@ -197,6 +197,30 @@ TEST(DifferentialDeflate, ALostMessageBeforeTheFinalBlockOneIsStillADifference) 
   EXPECT_EQ(r.exception, "") << r.difference;
 }
 
+// RFC 7692 section 7.1.1: with no_context_takeover agreed, a peer that
+// still refers back into its previous message breaks its promise. lastword
+// starts each message with an empty window and fails the connection
+// (1007); Beast keeps its window and inflates the message as meant.
+TEST(DifferentialDeflate, APeerThatBreaksNoContextTakeoverIsNamed) {
+  wire::deflater z(false, 15);  // the peer keeps its context regardless
+  std::string stream = compressed_frame(z, wire::opcode::text, "hello hello hello");
+  stream += compressed_frame(z, wire::opcode::text, "hello hello hello");
+  const auto c = deflated(stream + close_1000, 1 << 20, true);
+  const auto a = receive_in_simulation(c, "reference");
+  ASSERT_EQ(a.messages.size(), 1u);
+  EXPECT_EQ(a.code, 1007);
+  const auto b = receive_in_simulation(c, "beast");
+  ASSERT_EQ(b.messages.size(), 2u);
+  EXPECT_EQ(b.messages[1].data, "hello hello hello");
+  EXPECT_EQ(compare_with_beast(c).exception, "peer-broke-no-context-takeover");
+  // Without the promise the same stream is no difference at all.
+  EXPECT_EQ(compare_with_beast(deflated(stream + close_1000)).difference, "");
+  // A variant that loses the first message still differs.
+  const auto r = compare_with_beast(c, "ws14-closed-before-drain");
+  EXPECT_NE(r.difference, "");
+  EXPECT_EQ(r.exception, "") << r.difference;
+}
+
 TEST(DifferentialDeflate, APlantedVariantDiffersWithoutExceptionOnACompressedBurst) {
   wire::deflater z(false, 15);
   const auto c = deflated(compressed_frame(z, wire::opcode::text, "a") + close_1000);
@@ -228,6 +252,11 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       {"regression-deflate-ending-inside-a-block", "finding: beast-delivers-deflate-data-ending-inside-a-block"},
       {"regression-deflate-inflated-too-big-in-unfinished-frame", "inflated-too-big-in-unfinished-frame"},
       {"regression-deflate-compressed-frame-over-limit", "compressed-frame-over-limit"},
+      // The peer broke no_context_takeover, and the message it sent so
+      // stops inside a DEFLATE block: lastword 1 message then 1007, Beast 2
+      // then 1006 (the close frame after it is cut short).
+      {"regression-deflate-peer-breaks-no-context-takeover",
+       "peer-broke-no-context-takeover; finding: beast-delivers-deflate-data-ending-inside-a-block"},
   };
   for (const auto& [file, name] : cases) {
     const auto c = from_corpus(file);

@@ -250,9 +250,9 @@ error message_inflater::inflate(frame& f) {
     text_ = f.op == opcode::text;
     utf8_.reset();
   }
+  out_.clear();
   if (!compressed_) return {};
-  std::string out;
-  switch (inflater_.inflate_part(f.payload, f.fin, out)) {
+  switch (inflater_.inflate_part(f.payload, f.fin, out_)) {
     case inflater::status::ok: break;
     case inflater::status::bad_data: return error::bad_compressed_data;
     // RFC 6455 section 10.4: the limit holds for what the receiver buffers,
@@ -260,8 +260,9 @@ error message_inflater::inflate(frame& f) {
     case inflater::status::too_big: return error::inflated_too_big;
   }
   // RFC 6455 section 8.1, on the inflated text (RFC 7692 section 6).
-  if (text_ && (!utf8_.feed(out) || (f.fin && !utf8_.complete()))) return error::invalid_utf8;
-  f.payload = std::move(out);
+  if (text_ && (!utf8_.feed(out_) || (f.fin && !utf8_.complete()))) return error::invalid_utf8;
+  f.payload = std::move(out_);
+  out_.clear();
   f.compressed = false;
   return {};
 }

@@ -121,12 +121,17 @@ class message_inflater {
   bool final_block() const noexcept { return compressed_ && inflater_.final_block(); }
   // ... or was rejected because its data stopped inside a DEFLATE block.
   bool unfinished_block() const noexcept { return compressed_ && inflater_.unfinished_block(); }
+  // When the last frame given was rejected: what it inflated to before
+  // that (the differential comparison asks what a receiver that accepts
+  // such data makes of it). Empty otherwise.
+  const std::string& last_output() const noexcept { return out_; }
 
  private:
   inflater inflater_;
   bool compressed_ = false;
   bool text_ = false;
   utf8_validator utf8_;
+  std::string out_;
 };
 
 // The inflater for the messages `receiver` gets under `p` (RFC 7692
