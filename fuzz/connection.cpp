@@ -33,15 +33,7 @@ lastword::history::judge_options g_options;
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   lastword::fuzz::remember_command_line(argc, argv);
   g_impl = lastword::fuzz::impl_from_env("connection", lastword::impls::form::connection).name;
-  // LASTWORD_WAIVE (set by `lastword check --waive`): invariants set aside.
-  if (const char* w = std::getenv("LASTWORD_WAIVE")) {
-    if (!lastword::history::valid_waiver(w)) {
-      std::fprintf(stderr, "connection: LASTWORD_WAIVE='%s' is not letters of %s\n", w,
-                   lastword::history::letters().c_str());
-      std::exit(2);
-    }
-    g_options.waived = w;
-  }
+  g_options = lastword::fuzz::judge_options_from_env("connection");
   // Runs the implementation could not express are neither passes nor
   // failures: say how many there were.
   std::atexit([] {

@@ -6,6 +6,9 @@
 // LASTWORD_LIST_IMPLS=1 prints, one a line, the entries the target's form
 // expresses that have a regression (expected invariant), and exits: the
 // build derives the catch tests (fuzz_NAME_catches_VARIANT) from it.
+//
+// LASTWORD_WAIVE (set by `lastword check --waive`): invariants the judge
+// sets aside; letters that are no invariant's stop the target.
 #pragma once
 
 #include <cstdio>
@@ -13,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
 
 namespace lastword::fuzz {
@@ -34,6 +38,18 @@ inline const impls::implementation& impl_from_env(const char* target, impls::for
     std::exit(2);
   }
   return *i;
+}
+
+inline history::judge_options judge_options_from_env(const char* target) {
+  history::judge_options o;
+  if (const char* w = std::getenv("LASTWORD_WAIVE")) {
+    if (!history::valid_waiver(w)) {
+      std::fprintf(stderr, "%s: LASTWORD_WAIVE='%s' is not letters of %s\n", target, w, history::letters().c_str());
+      std::exit(2);
+    }
+    o.waived = w;
+  }
+  return o;
 }
 
 }  // namespace lastword::fuzz

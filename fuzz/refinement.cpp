@@ -20,11 +20,13 @@
 
 namespace {
 std::string g_impl = "reference";
+lastword::history::judge_options g_options;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   lastword::fuzz::remember_command_line(argc, argv);
   g_impl = lastword::fuzz::impl_from_env("refinement", lastword::impls::form::model).name;
+  g_options = lastword::fuzz::judge_options_from_env("refinement");
   return 0;
 }
 
@@ -32,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const auto actions = lastword::explore::refinement_actions(g_impl);
   const auto in = lastword::explore::refinement_input_from_bytes({data, size}, actions);
   if (!in) return 0;
-  const auto f = lastword::explore::check_path(lastword::explore::refinement_machine(), in->script, in->path, g_impl);
+  const auto f = lastword::explore::check_path(lastword::explore::refinement_machine(), in->script, in->path, g_impl,
+                                                   g_options);
   if (!f) return 0;
   lastword::fuzz::report_violation("refinement", g_impl, std::string(1, f->invariant), f->what, data, size);
   std::fprintf(stderr, "refinement: violation by %s:\n  %c violated: %s\n--- scenario ---\n%s--- end ---\n",

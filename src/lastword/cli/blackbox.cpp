@@ -96,6 +96,7 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
   bb::profile prof = bb::profile::recv;
   std::string json_file, md_file;
   bool timelines = false;
+  history::judge_options judging;  // --waive
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::optional<std::string> {
@@ -164,10 +165,11 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
       (a == "--json" ? json_file : md_file) = *v;
     } else if (a == "--waive") {
       auto v = value();
-      if (!v || !history::waive(*v)) {
-        err << "lastword blackbox: --waive takes letters of DPCXTKFLW\n" << usage;
+      if (!v || v->empty() || !history::valid_waiver(*v)) {
+        err << "lastword blackbox: --waive takes letters of " << history::letters() << "\n" << usage;
         return 2;
       }
+      judging.waived = *v;
     } else if (a == "--timelines") {
       timelines = true;
     } else if (a == "--print") {
@@ -209,7 +211,7 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
     }
   if (!seed) seed = std::random_device{}();
   out << "lastword blackbox: seed " << *seed << ", " << repeat << " repetitions, profile "
-      << bb::profile_name(prof) << (history::waived().empty() ? "" : ", waived " + history::waived()) << "\n";
+      << bb::profile_name(prof) << (judging.waived.empty() ? "" : ", waived " + judging.waived) << "\n";
 
   struct task {
     std::size_t t, s, rep;
@@ -259,7 +261,7 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
                               shell_quote(scenarios[tk.s].name) + " --profile " + std::string(bb::profile_name(tprof)) +
                               " --seed " + std::to_string(*seed) + " --repeat " + std::to_string(repeat) +
                               " --only-repetition " + std::to_string(tk.rep) + " --timelines" +
-                              (history::waived().empty() ? "" : " --waive " + history::waived());
+                              (judging.waived.empty() ? "" : " --waive " + judging.waived);
       std::string tl;
       for (const auto& e : o.obs.timeline) {
         char buf[32];
@@ -296,7 +298,7 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
         }
       }
       const bb::judged j = bb::translate(s, tprof, o.pl, o.obs);
-      auto found = history::judge(j.s, j.h);
+      auto found = history::judge(j.s, j.h, judging);
       const std::string hidden = bb::not_observable(tprof);
       std::erase_if(found, [&](const history::violation& v) { return hidden.find(v.invariant) != std::string::npos; });
       ++judged_runs;

@@ -69,6 +69,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   binaries b;
   model::scope model_scope = default_scope();
   std::string model_scope_arg;
+  history::judge_options judging;  // --waive
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -85,11 +86,12 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     if (a == "--impl") {
       impl = v;
     } else if (a == "--waive") {
-      if (v.empty() || !history::waive(v)) {
+      if (v.empty() || !history::valid_waiver(v)) {
         err << "lastword check: --waive needs invariant letters of " << history::letters() << " (" << history::contract_doc
             << "), not '" << v << "'\n";
         return 2;
       }
+      judging.waived = v;
       // The property and fuzz binaries read it at start (judge_options).
       ::setenv("LASTWORD_WAIVE", v.c_str(), 1);
     } else if (a == "--budget") {
@@ -150,7 +152,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     attempt a;
   };
   std::vector<layer_result> results;
-  results.push_back({"model checker", layer_model_checker(impl, out_dir, model_scope)});
+  results.push_back({"model checker", layer_model_checker(impl, out_dir, model_scope, judging)});
 
   attempt corpus_result;
   std::vector<fs::path> files;
@@ -169,7 +171,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     }
     const auto& s = std::get<scenario::scenario>(parsed);
     ++corpus_result.executions;
-    const auto judged = impls::run_and_judge(s, impl);
+    const auto judged = impls::run_and_judge(s, impl, judging);
     if (!judged) ++corpus_result.not_applicable;
     for (const auto& v : judged.value_or(std::vector<history::violation>{}))
       corpus_found.try_emplace(v.invariant, "lastword replay " + f.string() + " --impl " + impl + "   # " +
@@ -178,7 +180,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   corpus_result.seconds = std::chrono::duration<double>(clock_type::now() - corpus_start).count();
   results.push_back({"corpus", corpus_result});
 
-  results.push_back({"random scenarios", layer_random(impl, seed, budget, out_dir, runs)});
+  results.push_back({"random scenarios", layer_random(impl, seed, budget, out_dir, runs, judging)});
   results.push_back({"properties", layer_properties(b, impl, seed, budget, runs)});
   results.push_back({"fuzz connection", layer_fuzz_connection(b, impl, seed, budget, runs)});
   results.push_back({"fuzz refinement", layer_fuzz_refinement(b, impl, seed, budget, runs)});
@@ -242,7 +244,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   out << "verdict: " << impl << " violated the contract\n";
   out << "reproduce: lastword check --impl " << impl << " --seed " << seed << limit
-      << (history::waived().empty() ? "" : " --waive " + history::waived()) << '\n';
+      << (judging.waived.empty() ? "" : " --waive " + judging.waived) << '\n';
   return 1;
 }
 

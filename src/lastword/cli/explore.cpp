@@ -135,8 +135,8 @@ std::string figures(const explore::result& r) {
 namespace {
 
 // "every invariant holds ..." with how far the search went.
-std::string held_verdict(const explore::result& r) {
-  const std::string waived = history::waived().empty() ? "" : " but " + history::waived() + " (waived)";
+std::string held_verdict(const explore::result& r, const std::string& waiver) {
+  const std::string waived = waiver.empty() ? "" : " but " + waiver + " (waived)";
   if (r.complete) return "every invariant" + waived + " holds in every reachable state of the scope (" + explore::closure(r) + ")";
   return "no violation within the bound, nothing proved beyond it (" + explore::closure(r) + ")";
 }
@@ -155,7 +155,7 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
     return 2;
   }
   std::vector<merged_row> rows;  // by name, in the first file's order
-  std::string scope_text;
+  std::string scope_text, waived;
   std::vector<bool> seen_shard;
   int shards = 0;
   for (const auto& f : files) {
@@ -182,6 +182,8 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
       if (shards == 0) {
         shards = n;
         scope_text = this_scope;
+        // The waiver is part of the scope: shards with others do not merge.
+        if (sc->contains("waived")) waived = std::string(sc->at("waived").as_string());
         seen_shard.assign(static_cast<std::size_t>(n), false);
       }
       if (n != shards || this_scope != scope_text) {
@@ -253,7 +255,7 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
       out << "  verdict: " << m.invariant << " violated: " << m.what << "\n  shortest counterexample (" << m.length
           << " steps): " << m.counterexample << '\n';
     } else {
-      out << "  verdict: " << held_verdict(m.r) << '\n';
+      out << "  verdict: " << held_verdict(m.r, waived) << '\n';
     }
     json_rows += std::string(json_rows.empty() ? "" : ",") + "{\"name\":\"" + json_escape(m.name) +
                  "\",\"states\":" + std::to_string(m.r.states) + ",\"transitions\":" + std::to_string(m.r.transitions) +
@@ -281,6 +283,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
   std::string impl = "reference", json, out_dir = "lastword-failures", promela_file;
   model::explore_options options;
   options.jobs = 0;
+  history::judge_options judging;  // --waive
   model::flaw flaw = model::flaw::none;
   std::vector<std::string> merge;
   bool merging = false;
@@ -319,10 +322,12 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     if (a == "--impl") {
       impl = v;
     } else if (a == "--waive") {
-      if (v.empty() || !history::waive(v)) {
-        err << "lastword explore: --waive needs invariant letters of DPCXTKFLW, not '" << v << "'\n";
+      if (v.empty() || !history::valid_waiver(v)) {
+        err << "lastword explore: --waive needs invariant letters of " << history::letters() << ", not '" << v
+            << "'\n";
         return 2;
       }
+      judging.waived = v;
     } else if (a == "--messages") {
       // The packed state's widths are the real limit (checked below).
       if (!number(0, 1000, sc.max_messages)) return 2;
@@ -487,7 +492,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       err << "lastword explore: " << *r.out_of_memory << '\n';
       row += ",\"verdict\":\"out of memory\"}";
     } else if (!r.found) {
-      out << "  verdict: " << held_verdict(r) << '\n';
+      out << "  verdict: " << held_verdict(r, judging.waived) << '\n';
       row += ",\"verdict\":\"held\"}";
     } else {
       exit_code = std::max(exit_code, 1);
@@ -500,7 +505,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       out << "  verdict: " << r.found->invariant << " violated: " << r.found->what << '\n'
           << "  shortest counterexample (" << r.found->length << " steps): " << file.string() << '\n'
           << "  reproduce: lastword replay " << file.string() << " --impl " << name
-          << (history::waived().empty() ? "" : " --waive " + history::waived()) << '\n';
+          << (judging.waived.empty() ? "" : " --waive " + judging.waived) << '\n';
       row += ",\"verdict\":\"violated\",\"invariant\":\"" + std::string(1, r.found->invariant) +
              "\",\"length\":" + std::to_string(r.found->length) + ",\"what\":\"" + json_escape(r.found->what) +
              "\",\"counterexample\":\"" + json_escape(file.string()) + "\"}";
@@ -512,7 +517,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
   for (const auto& name : impls_to_check) {
     if (exit_code == 2) break;
     const auto r = explore::explore_impl(
-        m, name, [&](const explore::result& p) { err << "  ... " << name << ": " << figures(p) << '\n'; }, options);
+        m, name, [&](const explore::result& p) { err << "  ... " << name << ": " << figures(p) << '\n'; }, options,
+        judging);
     report(name, r);
   }
   if (!json.empty()) {
@@ -526,7 +532,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       << ",\"depth\":" << sc.depth << ",\"high\":" << sc.high << ",\"low\":" << sc.low
       << ",\"pings\":" << (sc.pings ? "true" : "false") << ",\"ends\":[" << ends << "],\"actions\":"
       << sc.actions.size() << ",\"flaw\":\"" << model::flaw_name(flaw) << "\",\"shard\":" << options.shard
-      << ",\"shards\":" << options.shards << "},\"results\":[" << json_rows << "]}\n";
+      << ",\"shards\":" << options.shards << ",\"waived\":\"" << judging.waived << "\"},\"results\":["
+      << json_rows << "]}\n";
     if (!j) {
       err << "lastword explore: cannot write '" << json << "'\n";
       return 2;

@@ -50,17 +50,18 @@ std::string quote(const std::string& s) {
 // The violations of the scenario `bytes` decode into (empty when it holds
 // or is not applicable: `applicable` tells which).
 std::vector<history::violation> judge_bytes(const std::vector<std::uint8_t>& bytes, const std::string& impl,
-                                            bool* applicable = nullptr) {
-  auto v = impls::run_and_judge(impls::scenario_from_bytes(bytes, impl), impl);
+                                            const history::judge_options& judging, bool* applicable = nullptr) {
+  auto v = impls::run_and_judge(impls::scenario_from_bytes(bytes, impl), impl, judging);
   if (applicable) *applicable = v.has_value();
   return v ? std::move(*v) : std::vector<history::violation>{};
 }
 
 // Greedy shrinking: drop chunks of bytes, then lower single bytes, while the
 // same invariant still fails.
-std::vector<std::uint8_t> shrink(std::vector<std::uint8_t> bytes, char invariant, const std::string& impl) {
+std::vector<std::uint8_t> shrink(std::vector<std::uint8_t> bytes, char invariant, const std::string& impl,
+                                 const history::judge_options& judging) {
   auto fails = [&](const std::vector<std::uint8_t>& b) {
-    for (const auto& v : judge_bytes(b, impl))
+    for (const auto& v : judge_bytes(b, impl, judging))
       if (v.invariant == invariant) return true;
     return false;
   };
@@ -227,10 +228,11 @@ std::string parse_model_scope(const std::string& value, model::scope& sc) {
   return {};
 }
 
-attempt layer_model_checker(const std::string& impl, const std::string& out_dir, const model::scope& sc) {
+attempt layer_model_checker(const std::string& impl, const std::string& out_dir, const model::scope& sc,
+                            const history::judge_options& judging) {
   if (auto why = why_not(impl, impls::form::model); !why.empty()) return not_applicable(why);
   const model::machine m(sc);
-  const auto r = explore::explore_impl(m, impl, {}, model::explore_options{0});
+  const auto r = explore::explore_impl(m, impl, {}, model::explore_options{0}, judging);
   attempt a{true, r.found.has_value(), r.found ? r.found->invariant : '-', r.seconds, r.runs, {}, {}};
   if (!r.found) a.what = explore::closure(r);  // complete, or bounded (then nothing is proved beyond it)
   if (r.found && !out_dir.empty()) {
@@ -246,7 +248,7 @@ attempt layer_model_checker(const std::string& impl, const std::string& out_dir,
 }
 
 attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir,
-                     std::uint64_t runs) {
+                     std::uint64_t runs, const history::judge_options& judging) {
   if (auto why = why_not(impl, impls::form::connection); !why.empty()) return not_applicable(why);
   std::mt19937_64 rng(seed);
   attempt a;
@@ -256,15 +258,15 @@ attempt layer_random(const std::string& impl, std::uint64_t seed, double budget,
     for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
     ++a.executions;
     bool applicable = true;
-    const auto v = judge_bytes(bytes, impl, &applicable);
+    const auto v = judge_bytes(bytes, impl, judging, &applicable);
     if (!applicable) ++a.not_applicable;
     if (v.empty()) continue;
     a.found = true;
     a.invariant = v.front().invariant;
     a.seconds = seconds_since(start);
     if (!out_dir.empty()) {
-      const auto s = impls::scenario_from_bytes(shrink(bytes, a.invariant, impl), impl);
-      const auto again = impls::run_and_judge(s, impl).value_or(std::vector<history::violation>{});
+      const auto s = impls::scenario_from_bytes(shrink(bytes, a.invariant, impl, judging), impl);
+      const auto again = impls::run_and_judge(s, impl, judging).value_or(std::vector<history::violation>{});
       std::error_code ec;
       fs::create_directories(out_dir, ec);
       const std::string file = (fs::path(out_dir) / (impl + "-seed" + std::to_string(seed) + ".scenario")).string();

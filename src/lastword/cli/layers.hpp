@@ -13,6 +13,7 @@
 // the time. A run count with a seed repeats exactly: ctest uses it.
 #pragma once
 
+#include "lastword/history/judge.hpp"
 #include "model/model.hpp"
 
 #include <cstdint>
@@ -56,11 +57,12 @@ std::string parse_model_scope(const std::string& value, model::scope& sc);
 // written into out_dir.
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir);
 // The same over the given scope (complete or bounded, as the search says).
-attempt layer_model_checker(const std::string& impl, const std::string& out_dir, const model::scope& sc);
+attempt layer_model_checker(const std::string& impl, const std::string& out_dir, const model::scope& sc,
+                            const history::judge_options& judging = {});
 // Seeded random scenarios judged in-process, until the budget (or `runs`
 // scenarios) or a violation (shrunk and written into out_dir when out_dir is not empty).
 attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir,
-                     std::uint64_t runs = 0);
+                     std::uint64_t runs = 0, const history::judge_options& judging = {});
 attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                          std::uint64_t runs = 0);
 attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,

@@ -172,7 +172,7 @@ bool expressible(model::action a, std::string_view impl) {
 std::optional<failure> check_step(const model::machine& m, const std::vector<std::uint64_t>& from,
                                   const std::vector<model::action>& path, std::string_view impl,
                                   std::vector<std::uint64_t>& next, std::uint64_t* transitions,
-                                  bool* not_applicable) {
+                                  bool* not_applicable, const history::judge_options& judging) {
   next.clear();
   const model::action a = path.back();
   // Enabled in at least one of the states; the others stay where the
@@ -189,7 +189,7 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
     if (not_applicable) *not_applicable = true;
     return std::nullopt;
   }
-  if (const auto v = history::judge(sc, h); !v.empty())
+  if (const auto v = history::judge(sc, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
   const auto d = follow(m, from, a, observed(sc, h, first, sc.schedule.size()), sc.schedule.size(), next, transitions);
   if (!d) return std::nullopt;
@@ -205,7 +205,7 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
       recv.k = scenario::step::kind::recv;
       if (wait) witness.schedule.push_back(advance);
       for (int k = 0; k < 4; ++k) witness.schedule.push_back(recv);
-      const auto judged = impls::run_and_judge(witness, impl);
+      const auto judged = impls::run_and_judge(witness, impl, judging);
       if (!judged || judged->empty()) continue;
       const auto& wv = *judged;
       f.counterexample = std::move(witness);
@@ -217,7 +217,8 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
 }
 
 std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
-                                  const std::vector<model::action>& path_in, std::string_view impl) {
+                                  const std::vector<model::action>& path_in, std::string_view impl,
+                                  const history::judge_options& judging) {
   model::state initial;
   initial.script = script;
   // Keep only the actions that are enabled along the way (as the model
@@ -246,7 +247,7 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
   const auto sc = m.to_scenario(initial, path);
   const auto h = impls::run_in_simulation(sc, impl);
   if (!h.not_applicable.empty()) return std::nullopt;
-  if (const auto v = history::judge(sc, h); !v.empty())
+  if (const auto v = history::judge(sc, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
   // Follow the model with exact sets, comparing each step's results.
   std::vector<std::uint64_t> current{initial.pack()};
@@ -289,7 +290,7 @@ result explore_model(const model::machine& m, const model::explore_options& opti
 }
 
 result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress,
-                    const model::explore_options& options) {
+                    const model::explore_options& options, const history::judge_options& judging) {
   const auto start = clock_type::now();
   auto last_progress = start;
   result r;
@@ -367,7 +368,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
         const std::size_t k = next_task.fetch_add(1);
         if (k >= tasks.size()) return;
         auto& o = out[k];
-        o.f = check_step(m, *tasks[k].from, tasks[k].path, impl, o.next, &o.transitions, &o.skipped);
+        o.f = check_step(m, *tasks[k].from, tasks[k].path, impl, o.next, &o.transitions, &o.skipped, judging);
       }
     };
     std::vector<std::thread> threads;

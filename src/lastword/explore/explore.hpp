@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lastword/history/judge.hpp"
 #include "lastword/scenario/scenario.hpp"
 #include "model/checker.hpp"
 
@@ -63,7 +64,7 @@ using progress_fn = std::function<void(const result&)>;
 std::optional<failure> check_step(const model::machine& m, const std::vector<std::uint64_t>& from,
                                   const std::vector<model::action>& path, std::string_view impl,
                                   std::vector<std::uint64_t>& next, std::uint64_t* transitions = nullptr,
-                                  bool* not_applicable = nullptr);
+                                  bool* not_applicable = nullptr, const history::judge_options& judging = {});
 
 // A whole path at once: the implementation runs its scenario one time, and
 // the model follows it step by step (sets of states, as in explore_impl).
@@ -71,7 +72,8 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
 // path the implementation cannot express passes vacuously (nullopt), so
 // callers that count must check impls::not_applicable themselves.
 std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
-                                  const std::vector<model::action>& path, std::string_view impl);
+                                  const std::vector<model::action>& path, std::string_view impl,
+                                  const history::judge_options& judging = {});
 
 // The model alone (jobs, memory limit and shard as in model::explore).
 result explore_model(const model::machine& m, const model::explore_options& options = {});
@@ -83,8 +85,9 @@ bool expressible(model::action a, std::string_view impl);
 // Each level's runs are spread over options.jobs threads (each run has its
 // own simulation: the clock and timers are per thread); the result is the
 // one-thread result. options.shard/shards select scripts as in the model.
+// `judging` goes to the judge on every run (its waiver).
 result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress = {},
-                    const model::explore_options& options = {});
+                    const model::explore_options& options = {}, const history::judge_options& judging = {});
 
 // "complete: ..." or "bounded at depth ..." as model::closure.
 std::string closure(const result& r);

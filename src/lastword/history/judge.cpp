@@ -684,26 +684,8 @@ std::vector<history> drop_orders(const scenario::scenario& s, const history& h) 
 
 }  // namespace
 
-namespace {
-std::string& waived_set() {
-  static std::string w;
-  return w;
-}
-}  // namespace
-
-bool waive(std::string invariants) {
-  if (!valid_waiver(invariants)) return false;
-  waived_set() = std::move(invariants);
-  return true;
-}
-const std::string& waived() { return waived_set(); }
-
 bool valid_waiver(std::string_view invariants) {
   return invariants.find_first_not_of(letters()) == std::string_view::npos;
-}
-
-std::vector<violation> judge(const scenario::scenario& s, const history& h) {
-  return judge(s, h, judge_options{waived_set()});
 }
 
 std::vector<violation> judge(const scenario::scenario& s, const history& h, const judge_options& o) {

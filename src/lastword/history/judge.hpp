@@ -33,21 +33,11 @@ struct judge_options {
 
 // Every violation found, in history order (empty: all invariants hold).
 // A pure function of its arguments. REQUIRES: h.not_applicable is empty.
-std::vector<violation> judge(const scenario::scenario& s, const history& h, const judge_options& o);
-// The same with the process's waiver (waive() below), for the callers that
-// do not take options yet (the model checker's library, explore/).
-std::vector<violation> judge(const scenario::scenario& s, const history& h);
+std::vector<violation> judge(const scenario::scenario& s, const history& h, const judge_options& o = {});
 
 // True when every letter is an invariant's (see invariant.hpp).
 bool valid_waiver(std::string_view invariants);
 
 std::string describe(const scenario::scenario& s, const violation& v);
-
-// The process's waiver, read only by the two-argument judge() (which
-// explore/ calls): `lastword explore --waive` and check's model checker
-// layer set it. Everything else passes judge_options. False, and nothing
-// changes, for a letter that is no invariant's.
-bool waive(std::string invariants);
-const std::string& waived();
 
 }  // namespace lastword::history

@@ -101,12 +101,6 @@ history::history run_in_simulation(const scenario::scenario& s, std::string_view
   return run_in_simulation(s, *i);
 }
 
-std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name) {
-  const history::history h = run_in_simulation(s, name);
-  if (!h.not_applicable.empty()) return std::nullopt;
-  return history::judge(s, h);
-}
-
 std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name,
                                                              const history::judge_options& o) {
   const history::history h = run_in_simulation(s, name);

@@ -128,9 +128,8 @@ history::history run_in_simulation(const scenario::scenario& s, const implementa
 
 // Runs and judges `s`: the violations (empty: every invariant holds), or
 // nullopt when the run was not applicable to the implementation.
-std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name);
 std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name,
-                                                             const history::judge_options& o);
+                                                             const history::judge_options& o = {});
 
 // The scenario that `bytes` decode into for the named implementation (in
 // its vocabulary), as the scenario fuzz targets and properties read them;
