@@ -201,7 +201,9 @@ RC_GTEST_PROP(WireProps, AnySplitGivesTheSameFramesAndError, ()) {
 }
 
 RC_GTEST_PROP(WireProps, ArbitraryBytesEndInFramesOrAnError, (const std::string& bytes, bool server)) {
-  protocol::connection c(protocol::options{server ? wire::role::server : wire::role::client, 4096, 4096},
+  protocol::connection c(protocol::options{.local_role = server ? wire::role::server : wire::role::client,
+                                             .max_frame_size = 4096,
+                                             .max_message_size = 4096},
                          [] { return wire::mask_key{1, 2, 3, 4}; });
   RC_ASSERT(!c.receive_data(bytes));
   const auto events = c.take_events();
@@ -224,7 +226,7 @@ RC_GTEST_PROP(WireProps, MaskingTwiceIsTheIdentity,
 void receive_path_matches_oracle(const protocol::receiver_factory& make) {
   const peer_stream s = *any_stream();
   protocol::receive_case c;
-  c.opts = protocol::options{s.receiver, 1 << 16, 1 << 16};
+  c.opts = protocol::options{.local_role = s.receiver, .max_frame_size = 1 << 16, .max_message_size = 1 << 16};
   c.close_first = *rc::gen::arbitrary<bool>();
   c.splits = *splits();
   c.stream = s.bytes;

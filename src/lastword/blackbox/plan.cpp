@@ -44,8 +44,8 @@ plan make_plan(const scenario::scenario& s, profile p, const peer_stream& stream
   plan out;
   auto draw = [&](std::uint64_t max) { return std::uniform_int_distribution<std::uint64_t>(0, max)(rng); };
   const std::uint64_t first = draw(max_consumer_delay_ms);
-  out.consumer.push_back({p == profile::events ? consumer_step::kind::block : consumer_step::kind::sleep, first,
-                          std::nullopt, 1000, {}, 0, true});
+  out.consumer.push_back(
+      {.k = p == profile::events ? consumer_step::kind::block : consumer_step::kind::sleep, .ms = first, .drawn = true});
   std::size_t offset = 0, frame = 0;
   for (std::size_t i = 0; i < s.schedule.size(); ++i) {
     const auto& st = s.schedule[i];
@@ -58,8 +58,8 @@ plan make_plan(const scenario::scenario& s, profile p, const peer_stream& stream
       if (peer_lane(s.schedule[next].k))
         out.peer.push_back({peer_action::kind::delay, 0, 0, st.n, i, false});
       else
-        out.consumer.push_back({p == profile::events ? consumer_step::kind::block : consumer_step::kind::sleep, st.n,
-                                std::nullopt, 1000, {}, i, false});
+        out.consumer.push_back(
+            {.k = p == profile::events ? consumer_step::kind::block : consumer_step::kind::sleep, .ms = st.n, .step = i});
       continue;
     }
     // Nothing travels after the end of the transport.
@@ -106,10 +106,10 @@ plan make_plan(const scenario::scenario& s, profile p, const peer_stream& stream
         break;
       case step_kind::recv:
       case step_kind::recv_streaming:
-        out.consumer.push_back({consumer_step::kind::recv, 0, st.timeout, 1000, {}, i, false});
+        out.consumer.push_back({.k = consumer_step::kind::recv, .timeout = st.timeout, .step = i});
         break;
       case step_kind::close:
-        out.consumer.push_back({consumer_step::kind::close, 0, std::nullopt, st.code, st.reason, i, false});
+        out.consumer.push_back({.k = consumer_step::kind::close, .code = st.code, .reason = st.reason, .step = i});
         break;
       case step_kind::send: {
         // The adapter contract sends whole messages.
@@ -117,7 +117,7 @@ plan make_plan(const scenario::scenario& s, profile p, const peer_stream& stream
           if (out.not_expressible.empty()) out.not_expressible = "a fragmented send (step " + std::to_string(i + 1) + ")";
           break;
         }
-        consumer_step c{consumer_step::kind::send, 0, std::nullopt, 1000, {}, i, false};
+        consumer_step c{.k = consumer_step::kind::send, .step = i};
         c.text = st.frame == scenario::peer_frame::kind::text;
         c.data = st.payload;
         out.consumer.push_back(std::move(c));

@@ -34,13 +34,13 @@ struct consumer_step {
   enum class kind : std::uint8_t { recv, sleep, block, close, send };
   kind k = kind::recv;
   std::uint64_t ms = 0;                   // sleep, block
-  std::optional<std::uint64_t> timeout;   // recv
+  std::optional<std::uint64_t> timeout{}; // recv
   std::uint16_t code = 1000;              // close
-  std::string reason;                     // close
+  std::string reason{};                   // close
   std::size_t step = 0;                   // scenario schedule index (sleep: of the step it delays)
   bool drawn = false;                     // a delay drawn from the seed
   bool text = true;                       // send
-  std::string data;                       // send
+  std::string data{};                     // send
 };
 
 struct peer_action {

@@ -17,12 +17,12 @@ namespace lastword::blackbox {
 struct cell {
   std::string impl, scenario;
   std::size_t runs = 0, violated = 0, not_applicable = 0;
-  std::map<char, std::size_t> by_invariant;
+  std::map<char, std::size_t> by_invariant{};
   std::size_t delivered = 0, expected = 0;
-  std::string first_violation;   // the judge's description
-  std::string timeline;          // of the first violating run
-  std::string reproduce;         // the command that replays it
-  std::string not_applicable_why;
+  std::string first_violation{}; // the judge's description
+  std::string timeline{};        // of the first violating run
+  std::string reproduce{};       // the command that replays it
+  std::string not_applicable_why{};
 };
 
 struct report {

@@ -34,7 +34,7 @@ constexpr const char* usage =
 struct target {
   std::string command, name;
   bool server = false;
-  std::optional<bb::profile> prof;  // --profile after its --client/--server
+  std::optional<bb::profile> prof{};  // --profile after its --client/--server
 };
 
 struct loaded {
@@ -119,9 +119,7 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
         err << "lastword blackbox: " << a << " needs a command\n" << usage;
         return 2;
       }
-      const char* hole = a == "--client" ? "{url}" : "{port}";
-      (void)hole;
-      targets.push_back({*v, *v, a == "--server"});
+      targets.push_back({.command = *v, .name = *v, .server = a == "--server"});
     } else if (a == "--name") {
       auto v = value();
       if (!v || targets.empty()) {
@@ -229,7 +227,7 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
   for (const auto& t : targets) rep.impls.push_back(t.name);
   for (const auto& s : scenarios) rep.scenarios.push_back(s.name);
   for (const auto& t : targets)
-    for (const auto& s : scenarios) rep.cells.push_back({t.name, s.name});
+    for (const auto& s : scenarios) rep.cells.push_back({.impl = t.name, .scenario = s.name});
 
   std::mutex mu;
   std::atomic<std::size_t> next{0};

@@ -133,7 +133,7 @@ int run_decode(const std::vector<std::string>& args, std::istream& in, std::ostr
   }
 
   protocol::connection conn(
-      protocol::options{a.role, a.max_size, a.max_size},
+      protocol::options{.local_role = a.role, .max_frame_size = a.max_size, .max_message_size = a.max_size},
       // Masking keys do not matter here: sent frames are only described.
       [] { return wire::mask_key{0, 0, 0, 0}; });
   out << "# decoding what a " << (a.role == wire::role::client ? "client" : "server")

@@ -233,7 +233,10 @@ attempt layer_model_checker(const std::string& impl, const std::string& out_dir,
   if (auto why = why_not(impl, impls::form::model); !why.empty()) return not_applicable(why);
   const model::machine m(sc);
   const auto r = explore::explore_impl(m, impl, {}, model::explore_options{0}, judging);
-  attempt a{true, r.found.has_value(), r.found ? r.found->invariant : '-', r.seconds, r.runs, {}, {}};
+  attempt a{.found = r.found.has_value(),
+            .invariant = r.found ? r.found->invariant : '-',
+            .seconds = r.seconds,
+            .executions = r.runs};
   if (!r.found) a.what = explore::closure(r);  // complete, or bounded (then nothing is proved beyond it)
   if (r.found && !out_dir.empty()) {
     std::error_code ec;

@@ -28,8 +28,8 @@ struct attempt {
   double seconds = 0;
   std::uint64_t executions = 0;
   std::uint64_t not_applicable = 0;  // runs the implementation could not express
-  std::string reproduce;  // the command that shows the violation
-  std::string what;       // the violation, in words
+  std::string reproduce{};  // the command that shows the violation
+  std::string what{};       // the violation, in words
 };
 
 struct binaries {

@@ -247,7 +247,7 @@ int run_replay(const std::vector<std::string>& args, std::ostream& out, std::ost
     const auto s = impls::differential_scenario(c);
     if (!quiet) {
       out << "# " << file << " as a scenario file:\n" << scenario::print(s);
-      for (const std::string name : {impl, std::string("beast")}) {
+      for (const std::string& name : {impl, std::string("beast")}) {
         out << "# on " << name << "\nstep    time  actor     action -> result\n"
             << history::timeline(s, impls::run_in_simulation(s, name));
       }

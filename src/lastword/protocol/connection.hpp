@@ -76,7 +76,7 @@ struct options {
   // permessage-deflate as negotiated (RFC 7692): received messages with RSV1
   // are inflated (their events carry the inflated payload), and whole
   // messages sent with send_text/send_binary(fin) are compressed.
-  std::optional<wire::deflate_params> deflate;
+  std::optional<wire::deflate_params> deflate{};
 };
 
 // How the connection ended, as ConnectionClosed reports it (SPEC C).

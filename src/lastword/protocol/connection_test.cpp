@@ -17,8 +17,8 @@ wire::mask_source fixed_masks() {
   return [] { return wire::mask_key{0x37, 0xfa, 0x21, 0x3d}; };
 }
 
-connection client() { return connection(options{wire::role::client}, fixed_masks()); }
-connection server() { return connection(options{wire::role::server}); }
+connection client() { return connection(options{.local_role = wire::role::client}, fixed_masks()); }
+connection server() { return connection(options{.local_role = wire::role::server}); }
 
 std::string close_frame(std::uint16_t code, std::string_view reason = {}) {
   return unmasked_frame(opcode::close, true, wire::encode_close_payload(code, reason));
@@ -160,7 +160,7 @@ TEST(Protocol, InvalidUtf8FailsWith1007) {
 }
 
 TEST(Protocol, OversizedMessageFailsWith1009) {
-  connection c(options{wire::role::client, 16, 16}, fixed_masks());
+  connection c(options{.local_role = wire::role::client, .max_frame_size = 16, .max_message_size = 16}, fixed_masks());
   c.receive_data(bytes({0x82, 0x11}));
   EXPECT_EQ(c.status().code, 1009);
 }
