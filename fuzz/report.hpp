@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "lastword/history/finding.hpp"
@@ -40,6 +41,7 @@ inline void report_violation(const char* target, const std::string& impl, const 
   r.input_sha1 = finding::sha1_hex(data, size);
   r.artifact = finding::libfuzzer_artifact(saved_command_line().argc, saved_command_line().argv, r.input_sha1);
   r.reproduce = std::string("lastword replay --kind ") + target + " " + r.artifact + " --impl " + impl;
+  if (const char* w = std::getenv("LASTWORD_WAIVE"); w && *w) r.reproduce += std::string(" --waive ") + w;
   finding::report(r);
 }
 

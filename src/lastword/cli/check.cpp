@@ -37,7 +37,7 @@ constexpr const char* check_usage =
     "  --corpus           the regression scenarios (default corpus/regressions)\n"
     "  --out              where counterexamples are written (default lastword-failures)\n"
     "  --waive            invariants to set aside in the in-process layers and, through\n"
-    "                     LASTWORD_WAIVE, the connection properties and fuzz target, e.g. F for a\n"
+    "                     LASTWORD_WAIVE in their command lines, the property and fuzz binaries, e.g. F for a\n"
     "                     library that reads on demand\n"
     "  --model-scope      the model checker's scope (default that of `lastword explore`: 2,2,1);\n"
     "                     the verdict says whether its search was complete\n"
@@ -92,8 +92,6 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
         return 2;
       }
       judging.waived = v;
-      // The property and fuzz binaries read it at start (judge_options).
-      ::setenv("LASTWORD_WAIVE", v.c_str(), 1);
     } else if (a == "--budget") {
       if (!parse_number(v, budget) || budget < 0 || budget > 86400) {
         err << "lastword check: --budget needs seconds between 0 and 86400, not '" << v << "'\n";
@@ -174,19 +172,20 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     const auto judged = impls::run_and_judge(s, impl, judging);
     if (!judged) ++corpus_result.not_applicable;
     for (const auto& v : judged.value_or(std::vector<history::violation>{}))
-      corpus_found.try_emplace(v.invariant, "lastword replay " + f.string() + " --impl " + impl + "   # " +
+      corpus_found.try_emplace(v.invariant, "lastword replay " + f.string() + " --impl " + impl +
+                                                (judging.waived.empty() ? "" : " --waive " + judging.waived) + "   # " +
                                                 history::describe(s, v));
   }
   corpus_result.seconds = std::chrono::duration<double>(clock_type::now() - corpus_start).count();
   results.push_back({"corpus", corpus_result});
 
   results.push_back({"random scenarios", layer_random(impl, seed, budget, out_dir, runs, judging)});
-  results.push_back({"properties", layer_properties(b, impl, seed, budget, runs)});
-  results.push_back({"fuzz connection", layer_fuzz_connection(b, impl, seed, budget, runs)});
-  results.push_back({"fuzz refinement", layer_fuzz_refinement(b, impl, seed, budget, runs)});
-  results.push_back({"fuzz protocol_receive", layer_fuzz_protocol(b, impl, seed, budget, runs)});
-  results.push_back({"fuzz assembler", layer_fuzz_assembler(b, impl, seed, budget, runs)});
-  results.push_back({"fuzz differential", layer_fuzz_differential(b, impl, seed, budget, runs)});
+  results.push_back({"properties", layer_properties(b, impl, seed, budget, runs, judging)});
+  results.push_back({"fuzz connection", layer_fuzz_connection(b, impl, seed, budget, runs, judging)});
+  results.push_back({"fuzz refinement", layer_fuzz_refinement(b, impl, seed, budget, runs, judging)});
+  results.push_back({"fuzz protocol_receive", layer_fuzz_protocol(b, impl, seed, budget, runs, judging)});
+  results.push_back({"fuzz assembler", layer_fuzz_assembler(b, impl, seed, budget, runs, judging)});
+  results.push_back({"fuzz differential", layer_fuzz_differential(b, impl, seed, budget, runs, judging)});
 
   // One verdict table: invariant x layer.
   out << "| invariant |";

@@ -108,7 +108,9 @@ bool can_fix_addresses() {
 // exit status says whether it found anything, a crash or a sanitizer
 // report being a finding without a record.
 attempt run_fuzzer(const std::string& binary, const std::string& work, const std::string& name,
-                   const std::string& impl, std::uint64_t seed, double budget, std::uint64_t runs) {
+                   const std::string& impl, std::uint64_t seed, double budget, std::uint64_t runs,
+                   const history::judge_options& judging) {
+  const std::string waive = judging.waived.empty() ? "" : "LASTWORD_WAIVE=" + quote(judging.waived) + " ";
   const fs::path dir = fs::path(work) / (name + "-" + impl + "-" + std::to_string(seed));
   std::error_code ec;
   fs::remove_all(dir, ec);
@@ -123,11 +125,11 @@ attempt run_fuzzer(const std::string& binary, const std::string& work, const std
     // scripts/fuzz_exec.sh does for ctest), one thread, no corpus reload.
     fs::create_symlink(fs::absolute(binary), dir / "fuzzer", ec);
     cmd = "cd " + quote(dir.string()) + " && " + (can_fix_addresses() ? "setarch \"$(uname -m)\" -R " : "") +
-          "env -i PATH=/usr/bin:/bin ASAN_OPTIONS=allocator_release_to_os_interval_ms=-1 LASTWORD_IMPL=" +
+          "env -i PATH=/usr/bin:/bin ASAN_OPTIONS=allocator_release_to_os_interval_ms=-1 " + waive + "LASTWORD_IMPL=" +
           quote(impl) + " LASTWORD_FINDINGS=findings.jsonl ./fuzzer corpus -seed=" + std::to_string(seed) +
           " -runs=" + std::to_string(runs) + " -reload=0 -artifact_prefix=./";
   } else {
-    cmd = "LASTWORD_IMPL=" + quote(impl) + " LASTWORD_FINDINGS=" + quote(records.string()) + " " + quote(binary) +
+    cmd = waive + "LASTWORD_IMPL=" + quote(impl) + " LASTWORD_FINDINGS=" + quote(records.string()) + " " + quote(binary) +
           " " + quote((dir / "corpus").string()) + " -seed=" + std::to_string(seed) + " -max_total_time=" +
           std::to_string(std::max(1, static_cast<int>(budget))) + " -artifact_prefix=" + quote((dir / "").string());
   }
@@ -152,7 +154,7 @@ attempt run_fuzzer(const std::string& binary, const std::string& work, const std
     a.invariant = '?';
     a.what = "the fuzz target failed (exit " + std::to_string(status) + ") without a finding record; see " +
              (dir / "log").string();
-    a.reproduce = "LASTWORD_IMPL=" + impl + " " + binary + " " + (dir / "").string() + "crash-*";
+    a.reproduce = waive + "LASTWORD_IMPL=" + impl + " " + binary + " " + (dir / "").string() + "crash-*";
     std::ofstream(dir / "log") << output;
   }
   if (a.found && runs) {
@@ -284,7 +286,8 @@ attempt layer_random(const std::string& impl, std::uint64_t seed, double budget,
 }
 
 attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                         std::uint64_t runs) {
+                         std::uint64_t runs, const history::judge_options& judging) {
+  const std::string waive = judging.waived.empty() ? "" : "LASTWORD_WAIVE=" + quote(judging.waived) + " ";
   if (auto why = why_not(impl, impls::form::connection); !why.empty()) return not_applicable(why);
   // The reference: the contract property for the budget's worth of cases;
   // a variant: its planted-bug test, which reports after how many cases.
@@ -304,7 +307,7 @@ attempt layer_properties(const binaries& b, const std::string& impl, std::uint64
   const fs::path records = fs::path(b.work) / ("props-" + impl + "-" + std::to_string(seed) + ".findings");
   fs::remove(records, ec);
   const std::string limit = runs ? "" : " timeout " + std::to_string(static_cast<int>(budget) + 60);
-  const std::string cmd = "RC_PARAMS=" + quote(params) + " LASTWORD_FINDINGS=" + quote(records.string()) + limit +
+  const std::string cmd = waive + "RC_PARAMS=" + quote(params) + " LASTWORD_FINDINGS=" + quote(records.string()) + limit +
                           " " + quote(b.props) + " --gtest_filter=" + quote(filter);
   std::string output;
   const auto start = clock_type::now();
@@ -327,38 +330,38 @@ attempt layer_properties(const binaries& b, const std::string& impl, std::uint64
     a.found = status != 0;  // a failure without a record (a crash) is a finding too
     a.executions = status == 0 ? cases : 0;
   }
-  if (a.found) a.reproduce = "RC_PARAMS=\"" + params + "\" " + b.props + " --gtest_filter=" + filter;
+  if (a.found) a.reproduce = waive + "RC_PARAMS=\"" + params + "\" " + b.props + " --gtest_filter=" + filter;
   return a;
 }
 
 attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                              std::uint64_t runs) {
+                              std::uint64_t runs, const history::judge_options& judging) {
   if (auto why = why_not(impl, impls::form::connection); !why.empty()) return not_applicable(why);
-  return run_fuzzer(b.fuzz_connection, b.work, "connection", impl, seed, budget, runs);
+  return run_fuzzer(b.fuzz_connection, b.work, "connection", impl, seed, budget, runs, judging);
 }
 
 attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                              std::uint64_t runs) {
+                              std::uint64_t runs, const history::judge_options& judging) {
   if (auto why = why_not(impl, impls::form::model); !why.empty()) return not_applicable(why);
-  return run_fuzzer(b.fuzz_refinement, b.work, "refinement", impl, seed, budget, runs);
+  return run_fuzzer(b.fuzz_refinement, b.work, "refinement", impl, seed, budget, runs, judging);
 }
 
 attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                            std::uint64_t runs) {
+                            std::uint64_t runs, const history::judge_options& judging) {
   if (auto why = why_not(impl, impls::form::receiver); !why.empty()) return not_applicable(why);
-  return run_fuzzer(b.fuzz_protocol, b.work, "protocol_receive", impl, seed, budget, runs);
+  return run_fuzzer(b.fuzz_protocol, b.work, "protocol_receive", impl, seed, budget, runs, judging);
 }
 
 attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                             std::uint64_t runs) {
+                             std::uint64_t runs, const history::judge_options& judging) {
   if (auto why = why_not(impl, impls::form::queue); !why.empty()) return not_applicable(why);
-  return run_fuzzer(b.fuzz_assembler, b.work, "assembler", impl, seed, budget, runs);
+  return run_fuzzer(b.fuzz_assembler, b.work, "assembler", impl, seed, budget, runs, judging);
 }
 
 attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                                std::uint64_t runs) {
+                                std::uint64_t runs, const history::judge_options& judging) {
   if (auto why = why_not(impl, impls::form::differential); !why.empty()) return not_applicable(why);
-  return run_fuzzer(b.fuzz_differential, b.work, "differential", impl, seed, budget, runs);
+  return run_fuzzer(b.fuzz_differential, b.work, "differential", impl, seed, budget, runs, judging);
 }
 
 }  // namespace lastword::cli

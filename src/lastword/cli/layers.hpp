@@ -63,12 +63,14 @@ attempt layer_model_checker(const std::string& impl, const std::string& out_dir,
 // scenarios) or a violation (shrunk and written into out_dir when out_dir is not empty).
 attempt layer_random(const std::string& impl, std::uint64_t seed, double budget, const std::string& out_dir,
                      std::uint64_t runs = 0, const history::judge_options& judging = {});
+// The binaries run as child processes; `judging.waived` reaches them as
+// LASTWORD_WAIVE in their command line (their reproduce commands say it).
 attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                         std::uint64_t runs = 0);
+                         std::uint64_t runs = 0, const history::judge_options& judging = {});
 attempt layer_fuzz_connection(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                              std::uint64_t runs = 0);
+                              std::uint64_t runs = 0, const history::judge_options& judging = {});
 attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                              std::uint64_t runs = 0);
+                              std::uint64_t runs = 0, const history::judge_options& judging = {});
 // Each layer runs every registered implementation in the form it takes
 // (impls/registry.hpp): the model checker and the refinement fuzzer the
 // model's, protocol_receive the Sans-I/O receiver, assembler the queue,
@@ -76,11 +78,11 @@ attempt layer_fuzz_refinement(const binaries& b, const std::string& impl, std::u
 // an entry it cannot express the attempt is not applicable and `what`
 // says why, from the entry.
 attempt layer_fuzz_protocol(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                            std::uint64_t runs = 0);
+                            std::uint64_t runs = 0, const history::judge_options& judging = {});
 attempt layer_fuzz_assembler(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                             std::uint64_t runs = 0);
+                             std::uint64_t runs = 0, const history::judge_options& judging = {});
 // lastword against Beast.
 attempt layer_fuzz_differential(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
-                                std::uint64_t runs = 0);
+                                std::uint64_t runs = 0, const history::judge_options& judging = {});
 
 }  // namespace lastword::cli

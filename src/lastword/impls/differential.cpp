@@ -90,9 +90,14 @@ struct stream_replay {
   std::optional<std::uint16_t> close_code;  // of the close frame that ends the stream, valid or not
   // The messages received whole (inflated) before the failure or the close.
   std::vector<receive_outcome::message> messages;
-  // With permessage-deflate, for each of those messages and for the one
-  // the inflater rejected: whether its DEFLATE data ended with a BFINAL block.
+  // With permessage-deflate, for each of those messages, for the one the
+  // inflater rejected and for the one the stream fails or ends inside:
+  // whether its DEFLATE data (as far as it came) reached the end of a
+  // BFINAL block.
   std::vector<bool> final_block;
+  // The stream fails, closes or ends inside a message (its final frame
+  // never came).
+  bool inside_message = false;
   // The index of the message the inflater rejected because its data stopped
   // inside a DEFLATE block, if it did.
   std::optional<std::size_t> unfinished_block;
@@ -139,9 +144,17 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
   wire::frame f;
   std::size_t frame_start = 0;
   receive_outcome::message current;
+  bool in_message = false;
+  // Where the replay stops other than on a rejected data frame: the
+  // message in progress, if any, is unfinished.
+  const auto stop_inside = [&] {
+    r.inside_message = in_message;
+    if (in_message && inflater) r.final_block.push_back(inflater->final_block());
+  };
   for (;;) {
     const auto st = d.decode(in, f);
     const std::string_view rest = std::string_view(c.stream).substr(frame_start);
+    if (st != wire::frame_decoder::status::frame || f.op == wire::opcode::close) stop_inside();
     if (st == wire::frame_decoder::status::failed) {
       r.error = d.error();
       const frame_extent x = extent_of(rest);
@@ -190,11 +203,13 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
           r.rejected->data += inflater->last_output();
           r.final_block.push_back(inflater->final_block());
           if (inflater->unfinished_block()) r.unfinished_block = r.messages.size();
+          r.inside_message = !f.fin;
           return r;
         }
       }
       if (f.op != wire::opcode::continuation) current = {f.op == wire::opcode::text, {}};
       current.data += f.payload;
+      in_message = !f.fin;
       if (f.fin) {
         if (inflater) r.final_block.push_back(inflater->final_block());
         r.messages.push_back(std::move(current));
@@ -234,14 +249,17 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
         std::equal(a.messages.begin(), a.messages.end(), b.messages.begin()))
       return "finding: beast-delivers-unfinished-utf8";
   }
-  // A known Beast finding (README): a message whose DEFLATE data ends with
-  // a block that has BFINAL set, which RFC 7692 section 7.2.3.4 allows,
-  // makes Beast's read fail once it has inflated the message: Beast drops
-  // the connection (1006) and the message is lost. Recognized by what it
-  // is: Beast delivered exactly lastword's messages before that one and no
-  // more, and reported 1006; lastword's inflater saw that message's data end
-  // with a BFINAL block. What lastword does with it (it may reject its
-  // inflated text as not UTF-8) and after it is not compared.
+  // A known Beast finding (README): DEFLATE data that reaches the end of a
+  // block with BFINAL set, which RFC 7692 section 7.2.3.4 allows at a
+  // message's end, makes Beast's read fail once it has inflated that far:
+  // Beast drops the connection (1006) and the message is lost. In a frame
+  // before the message's last one the same happens, and whatever would
+  // have ended the connection after it (a protocol error, the end of the
+  // stream) is never read. Recognized by what it is: Beast delivered
+  // exactly lastword's messages before that one and no more, and reported
+  // 1006; lastword's inflater saw that message's data (as far as it came)
+  // reach the end of a BFINAL block. What lastword does with it (it may
+  // reject its inflated text as not UTF-8) and after it is not compared.
   if (b.code == 1006 && starts_with(a.messages, b.messages) && b.messages.size() < r.final_block.size() &&
       r.final_block[b.messages.size()])
     return "finding: beast-drops-message-ending-in-final-deflate-block";
@@ -306,6 +324,23 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // the same message after the same messages; Beast says 1009 or 1002,
   // lastword 1007 at the first code zlib cannot decode.
   if (bad_deflate && a.code == 1007 && (b.code == 1009 || b.code == 1002)) return "bad-deflate-data-code";
+  // The text of a message that never ends (the stream fails or ends before
+  // its final frame) is not UTF-8 as far as it inflated: lastword checks
+  // each byte as it inflates and fails at once (1007); Beast's inflater
+  // may hold back the last codes of a frame until more input comes, sees
+  // the end of the stream first and reports 1006. Either is right: the
+  // message never arrived whole. Recognized by what it is: lastword
+  // delivered every message before it, and read as binary the stream ends
+  // inside that message, neither closing nor failing before, unless in a
+  // frame it ends inside (Beast waits for the whole header: the exception
+  // below).
+  if (c.deflate && e == wire::error::invalid_utf8 && r.inside_message && a.code == 1007 && b.code == 1006 &&
+      a.messages == r.messages) {
+    const stream_replay binary = replay_stream(c, {.text_as_binary = true});
+    if ((!binary.error || !binary.frame_complete) && !binary.close_code && binary.inside_message &&
+        binary.messages.size() == r.messages.size())
+      return "not-utf8-in-unfinished-message";
+  }
   // A close reason that is not UTF-8: RFC 6455 section 8.1 says to fail the
   // connection and names no code; lastword sends 1007 (the payload is not
   // consistent with its type, as for text), Beast 1002.

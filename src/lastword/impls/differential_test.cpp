@@ -221,6 +221,38 @@ TEST(DifferentialDeflate, APeerThatBreaksNoContextTakeoverIsNamed) {
   EXPECT_EQ(r.exception, "") << r.difference;
 }
 
+// Text that is not UTF-8 as far as it inflated (a run of 'W', then 0x8f),
+// in a message whose final frame never comes: lastword fails at once
+// (1007), Beast sees the end of the stream first (1006).
+const std::string unfinished_not_utf8("\x41\x02\x0a\x47\x00\x02\x06\xfd\xff", 9);
+
+TEST(DifferentialDeflate, TextNotUtf8InAnUnfinishedMessageIsNamed) {
+  const auto c = deflated(unfinished_not_utf8);
+  EXPECT_EQ(receive_in_simulation(c, "reference").code, 1007);
+  EXPECT_EQ(receive_in_simulation(c, "beast").code, 1006);
+  EXPECT_EQ(compare_with_beast(c).exception, "not-utf8-in-unfinished-message");
+  // The message before it, lost by a variant, is still a difference.
+  const auto before = deflated(std::string("\xc1\x03\x4a\x04\x00", 5) /* "a" */ + unfinished_not_utf8);
+  EXPECT_EQ(compare_with_beast(before).exception, "not-utf8-in-unfinished-message");
+  const auto r = compare_with_beast(before, "ws14-closed-before-drain");
+  EXPECT_NE(r.difference, "");
+  EXPECT_EQ(r.exception, "") << r.difference;
+  // Once the message ends, both fail it as not UTF-8: no difference.
+  const auto ended = deflated(unfinished_not_utf8.substr(0, 4) + std::string("\x80\x02\x06\xfd", 4) + close_1000);
+  EXPECT_EQ(compare_with_beast(ended).difference, "");
+}
+
+TEST(DifferentialDeflate, AFinalBlockInAMessagesFirstFrameIsBeastsFindingToo) {
+  // 03 00: an empty final block, in a frame that does not end its message;
+  // then a reserved opcode. Beast's read fails at the final block (1006).
+  const auto c = deflated(std::string("\x41\x02\x03\x00\x87\x00", 6));
+  EXPECT_EQ(receive_in_simulation(c, "reference").code, 1002);
+  EXPECT_EQ(receive_in_simulation(c, "beast").code, 1006);
+  EXPECT_EQ(compare_with_beast(c).exception, "finding: beast-drops-message-ending-in-final-deflate-block");
+  // Without the final block Beast sees the reserved opcode too.
+  EXPECT_EQ(compare_with_beast(deflated(std::string("\x41\x01\x00\x87\x00", 5))).difference, "");
+}
+
 TEST(DifferentialDeflate, APlantedVariantDiffersWithoutExceptionOnACompressedBurst) {
   wire::deflater z(false, 15);
   const auto c = deflated(compressed_frame(z, wire::opcode::text, "a") + close_1000);
@@ -252,6 +284,17 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       {"regression-deflate-ending-inside-a-block", "finding: beast-delivers-deflate-data-ending-inside-a-block"},
       {"regression-deflate-inflated-too-big-in-unfinished-frame", "inflated-too-big-in-unfinished-frame"},
       {"regression-deflate-compressed-frame-over-limit", "compressed-frame-over-limit"},
+      // A BFINAL block in a message's first frames: Beast's read fails there
+      // (1006); lastword goes on and fails on a reserved opcode (1002).
+      {"regression-deflate-final-block-in-unfinished-message",
+       "finding: beast-drops-message-ending-in-final-deflate-block"},
+      // A message's first frame inflates past the size limit (34 of 32
+      // bytes) up to a BFINAL block: lastword 1009, Beast's read fails at
+      // the final block before it checks the size (1006).
+      {"regression-deflate-final-block-past-the-limit", "finding: beast-drops-message-ending-in-final-deflate-block"},
+      // Text that is not UTF-8 as far as it inflated, in a message the
+      // stream ends inside: lastword 1007 at once, Beast 1006 at the end.
+      {"regression-deflate-not-utf8-in-unfinished-message", "not-utf8-in-unfinished-message"},
       // The peer broke no_context_takeover, and the message it sent so
       // stops inside a DEFLATE block: lastword 1 message then 1007, Beast 2
       // then 1006 (the close frame after it is cut short).

@@ -205,6 +205,8 @@ inflater::status inflater::inflate_part(std::string_view payload, bool last, std
     z.avail_out = sizeof buf;
     const int rc = ::inflate(&z, Z_SYNC_FLUSH);
     const std::size_t got = sizeof buf - z.avail_out;
+    // How far the data went, even when its output is past the limit.
+    if (rc == Z_STREAM_END) final_block_ = true;
     // The bound is on the inflated size, checked every 16 KiB of output.
     if (message_size_ + out.size() + got > max_size_) {
       result = status::too_big;
@@ -212,7 +214,6 @@ inflater::status inflater::inflate_part(std::string_view payload, bool last, std
     }
     out.append(buf, got);
     if (rc == Z_STREAM_END) {
-      final_block_ = true;
       // A final block (BFINAL) ends the DEFLATE stream; whatever follows it
       // other than the appended tail is not DEFLATE data.
       if (z.avail_in > 0 && std::string_view(reinterpret_cast<const char*>(z.next_in), z.avail_in) != tail)

@@ -81,7 +81,8 @@ class inflater {
   // frame. max_size bounds the whole message.
   status inflate_part(std::string_view payload, bool last, std::string& out);
   // The last message inflated (so far) ended its DEFLATE data with a block
-  // that has BFINAL set (RFC 7692 section 7.2.3.4 allows it).
+  // that has BFINAL set (RFC 7692 section 7.2.3.4 allows it); also when
+  // inflating stopped there because the output passed max_size.
   bool final_block() const noexcept { return final_block_; }
   // The last message failed (bad_data) because its data, with the 4
   // octets appended, stopped inside a DEFLATE block.
