@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lastword/explore/refinement_input.hpp"
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
 
@@ -23,6 +24,25 @@ model::scope smaller() {
   auto sc = small();
   sc.depth = 4;
   return sc;
+}
+
+// Found by the refinement fuzzer on the reference: a third send() where
+// the scope allows two, after reading paused above the high-water mark
+// with a frame that fails the connection still unread. The model's set
+// held open states, where the send was past the scope and so left out
+// (no outcome), and failed ones, where it fails; the reference, open,
+// sent it, and the model was taken to allow only nothing. A send() (and a
+// close()) now runs only where every state in the set takes it.
+TEST(Explore, ASendPastTheScopeInSomeStatesIsLeftOut) {
+  const std::uint8_t bytes[] = {0x74, 0x72, 0x65, 0x06, 0xb0, 0xb8, 0xb0, 0xb0, 0x18, 0x00, 0x00,
+                                0xe2, 0x33, 0x7e, 0x0f, 0x91, 0x32, 0x64, 0x6e, 0x2d, 0x2a};
+  const auto in = refinement_input_from_bytes(bytes, refinement_actions("reference"));
+  ASSERT_TRUE(in);
+  const auto f = check_path(refinement_machine(), in->script, in->path, "reference");
+  EXPECT_FALSE(f) << f->what << "\n" << scenario::print(f->counterexample);
+  // The send-side variants are still refuted along paths with sends.
+  const model::machine m(small());
+  EXPECT_TRUE(explore_impl(m, "close-overtakes-locked-send").found);
 }
 
 TEST(Explore, ReferenceRefinesTheModelInASmallScope) {
