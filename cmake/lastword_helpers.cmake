@@ -74,7 +74,7 @@ endfunction()
 #    empty corpus with the same seed, finds that planted bug within m runs.
 #    No time limits: TIMEOUT is only a safety bound.
 function(lastword_fuzzer name src)
-  cmake_parse_arguments(arg "" "RUNS;CATCH_RUNS;NOT_REPEATABLE" "LIBS" ${ARGN})
+  cmake_parse_arguments(arg "" "RUNS;CATCH_RUNS" "LIBS" ${ARGN})
   set(corpus ${CMAKE_SOURCE_DIR}/corpus/${name})
   add_executable(fuzz_${name}_replay ${src} ${CMAKE_SOURCE_DIR}/fuzz/replay_main.cpp)
   target_link_libraries(fuzz_${name}_replay PRIVATE ${arg_LIBS})
@@ -96,15 +96,11 @@ function(lastword_fuzzer name src)
     # The same run again, by another process in another folder: it must end
     # with the same figures (a target that reads a clock, a random device or
     # an address into its behaviour fails here, not at random later).
-    if(arg_NOT_REPEATABLE)
-      message(STATUS "fuzz_${name}: no repeat test: ${arg_NOT_REPEATABLE}")
-    else()
     add_test(NAME fuzz_${name}_repeats
       COMMAND ${CMAKE_SOURCE_DIR}/scripts/fuzz_deterministic.sh --after ${work} $<TARGET_FILE:fuzz_${name}>
         ${work}-repeat ${corpus} ${CMAKE_SOURCE_DIR}/fuzz/${name}.dict ${arg_RUNS} ${LASTWORD_FUZZ_SEED})
     set_tests_properties(fuzz_${name}_repeats PROPERTIES LABELS fuzz-smoke TIMEOUT 600
       FIXTURES_REQUIRED fuzz_${name}_run)
-    endif()
     # The catch tests: one per registered variant the target can express,
     # listed by the built target itself (cmake/fuzz_catch_tests.cmake).
     if(arg_CATCH_RUNS AND NOT LASTWORD_FUZZ_ONLY)

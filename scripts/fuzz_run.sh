@@ -20,7 +20,7 @@ ln -s "$(cd "$(dirname "$dict")" && pwd)/$(basename "$dict")" "$work/target.dict
 echo "fuzz: $(basename "$fuzzer") seed $seed, $runs runs"
 status=0
 "$here/fuzz_exec.sh" "$work" "$fuzzer" -- corpus seeds -dict=target.dict -seed="$seed" -runs="$runs" -reload=0 \
-  -print_final_stats=1 -rss_limit_mb=2048 -artifact_prefix=artifacts/ 2>"$work/log" || status=$?
+  -print_final_stats=1 -artifact_prefix=artifacts/ 2>"$work/log" || status=$?
 grep -E '^(stat::|#[0-9]+[[:space:]]+DONE)' "$work/log" || true
 if [ "$status" -ne 0 ]; then
   tail -n 60 "$work/log"

@@ -121,13 +121,15 @@ attempt run_fuzzer(const std::string& binary, const std::string& work, const std
     // -runs=N with a seed repeats exactly only when the addresses the
     // target compares repeat too (libFuzzer feeds compared values into its
     // mutations): no address randomization, a fixed environment and
-    // command line, no timed release of freed memory (as
+    // command line, nothing timed that moves the heap (no timed release of
+    // freed memory, no RSS thread, no purge of the allocator's caches: as
     // scripts/fuzz_exec.sh does for ctest), one thread, no corpus reload.
     fs::create_symlink(fs::absolute(binary), dir / "fuzzer", ec);
     cmd = "cd " + quote(dir.string()) + " && " + (can_fix_addresses() ? "setarch \"$(uname -m)\" -R " : "") +
           "env -i PATH=/usr/bin:/bin ASAN_OPTIONS=allocator_release_to_os_interval_ms=-1 " + waive + "LASTWORD_IMPL=" +
           quote(impl) + " LASTWORD_FINDINGS=findings.jsonl ./fuzzer corpus -seed=" + std::to_string(seed) +
-          " -runs=" + std::to_string(runs) + " -reload=0 -artifact_prefix=./";
+          " -runs=" + std::to_string(runs) +
+          " -reload=0 -rss_limit_mb=0 -malloc_limit_mb=2048 -purge_allocator_interval=-1 -artifact_prefix=./";
   } else {
     cmd = waive + "LASTWORD_IMPL=" + quote(impl) + " LASTWORD_FINDINGS=" + quote(records.string()) + " " + quote(binary) +
           " " + quote((dir / "corpus").string()) + " -seed=" + std::to_string(seed) + " -max_total_time=" +
