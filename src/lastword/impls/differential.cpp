@@ -327,18 +327,22 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // The text of a message that never ends (the stream fails or ends before
   // its final frame) is not UTF-8 as far as it inflated: lastword checks
   // each byte as it inflates and fails at once (1007); Beast's inflater
-  // may hold back the last codes of a frame until more input comes, sees
-  // the end of the stream first and reports 1006. Either is right: the
-  // message never arrived whole. Recognized by what it is: lastword
-  // delivered every message before it, and read as binary the stream ends
-  // inside that message, neither closing nor failing before, unless in a
-  // frame it ends inside (Beast waits for the whole header: the exception
-  // below).
-  if (c.deflate && e == wire::error::invalid_utf8 && r.inside_message && a.code == 1007 && b.code == 1006 &&
+  // may hold back the last codes of a frame until more input comes, and
+  // first sees what follows: the end of the stream (1006) or a frame that
+  // fails the connection (its code). Either is right: the message never
+  // arrived whole. Recognized by what it is: lastword delivered every
+  // message before it; read as binary, the stream ends, fails or closes
+  // inside that message; Beast reports what ends it: 1006 (the stream
+  // ends, or fails in a frame it ends inside: Beast waits for a whole
+  // header, the exception below), the code of that failure, or the code
+  // of that close frame.
+  if (c.deflate && e == wire::error::invalid_utf8 && r.inside_message && a.code == 1007 &&
       a.messages == r.messages) {
     const stream_replay binary = replay_stream(c, {.text_as_binary = true});
-    if ((!binary.error || !binary.frame_complete) && !binary.close_code && binary.inside_message &&
-        binary.messages.size() == r.messages.size())
+    const bool beast_saw_what_follows =
+        binary.error ? b.code == wire::close_code_for(binary.error) || (b.code == 1006 && !binary.frame_complete)
+                     : b.code == (binary.close_code ? *binary.close_code : 1006);
+    if (beast_saw_what_follows && binary.inside_message && binary.messages.size() == r.messages.size())
       return "not-utf8-in-unfinished-message";
   }
   // A close reason that is not UTF-8: RFC 6455 section 8.1 says to fail the

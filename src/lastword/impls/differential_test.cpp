@@ -295,6 +295,11 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       // Text that is not UTF-8 as far as it inflated, in a message the
       // stream ends inside: lastword 1007 at once, Beast 1006 at the end.
       {"regression-deflate-not-utf8-in-unfinished-message", "not-utf8-in-unfinished-message"},
+      // The same, then a frame with reserved bits: Beast fails on its
+      // header (1002) before it inflates the byte that is not UTF-8.
+      {"regression-deflate-not-utf8-then-reserved-bits", "not-utf8-in-unfinished-message"},
+      // ... or a close frame with RSV1 set (1002 again).
+      {"regression-deflate-not-utf8-then-bad-close-frame", "not-utf8-in-unfinished-message"},
       // The peer broke no_context_takeover, and the message it sent so
       // stops inside a DEFLATE block: lastword 1 message then 1007, Beast 2
       // then 1006 (the close frame after it is cut short).
