@@ -19,7 +19,10 @@
 
 #include <chrono>
 #include <cstring>
+#include <cstdio>
 #include <memory>
+#include <mutex>
+#include <set>
 
 #include "lastword/asio/tcp.hpp"
 #include "lastword/blackbox/adapter.hpp"
@@ -42,6 +45,42 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
   for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
     s.replace(at, from.size(), to);
   return s;
+}
+
+// A port for a server under test, outside the kernel's ephemeral range:
+// lastword connects to it again and again until the server listens, and
+// a connect() to a free port in that range can take the port itself as
+// its source (TCP self-connect), holding it when the server binds it
+// (EADDRINUSE), as can any other program's outgoing connection. Below the
+// range nothing takes a port but an explicit bind. Ports handed out stay
+// apart within this process (jobs run side by side); the first port tried
+// depends on the process id, so two processes seldom try the same ones.
+std::uint16_t port_for_a_server() {
+  unsigned low = 32768;
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    unsigned a = 0, b = 0;
+    if (std::fscanf(f, "%u %u", &a, &b) == 2 && a > 11000 && a <= 65535) low = a;
+    std::fclose(f);
+  }
+  const unsigned first = 10000, span = low - first;
+  static std::mutex m;
+  static std::set<std::uint16_t> given;
+  static unsigned next = static_cast<unsigned>(::getpid()) * 7919u;
+  const std::lock_guard<std::mutex> lock(m);
+  for (unsigned tries = 0; tries < span; ++tries) {
+    const auto port = static_cast<std::uint16_t>(first + (next++ % span));
+    if (given.count(port)) continue;
+    net::io_context io;
+    tcp::acceptor probe(io);
+    boost::system::error_code ec;
+    probe.open(tcp::v4(), ec);
+    if (!ec) probe.bind(tcp::endpoint(net::ip::address_v4::loopback(), port), ec);
+    if (ec) continue;
+    given.insert(port);
+    if (given.size() > 4096) given.erase(given.begin());
+    return port;
+  }
+  return 0;
 }
 
 struct child {
@@ -133,11 +172,20 @@ class session {
         acceptor_.set_option(net::socket_base::receive_buffer_size(4096));
         small_buffer_ = true;
       }
-    acceptor_.bind(tcp::endpoint(net::ip::address_v4::loopback(), 0));
-    port_ = acceptor_.local_endpoint().port();
     // A server under test listens on a port lastword found free.
-    if (o_.server) acceptor_.close();
-    else acceptor_.listen(1);
+    if (o_.server) {
+      acceptor_.close();
+      port_ = port_for_a_server();
+      if (!port_) {
+        out_.st = run_outcome::status::broken;
+        out_.problem = "no free port below the ephemeral range for the server under test";
+        return;
+      }
+    } else {
+      acceptor_.bind(tcp::endpoint(net::ip::address_v4::loopback(), 0));
+      port_ = acceptor_.local_endpoint().port();
+      acceptor_.listen(1);
+    }
     const std::string port = std::to_string(port_);
     const std::string url = "ws://127.0.0.1:" + port + "/";
     std::string command = replace_all(replace_all(o_.command, "{url}", url), "{port}", port);
@@ -356,7 +404,8 @@ class session {
         socket_.set_option(net::socket_base::receive_buffer_size(4096), ignore);
       }
       auto [ec] = co_await socket_.async_connect(at, net::as_tuple(net::use_awaitable));
-      if (!ec) break;
+      // Connected to itself (possible only in the ephemeral range): not a server.
+      if (!ec && socket_.local_endpoint(ignore) != at) break;
       socket_.close(ignore);
       if (exited_) co_return;
       wake_.expires_after(std::chrono::milliseconds(20));
