@@ -116,12 +116,15 @@ class driver {
   // Runs everything that can run now: expired timers fire first (they
   // expired while the step happened), then ready handlers, until neither
   // is left.
+  // One poll() runs every ready handler, also those that handlers post
+  // while it runs, so it is called again only when a timer they armed has
+  // already expired (each poll() costs Asio a fresh per-thread context).
   void settle() {
     for (;;) {
-      const std::size_t fired = timer::fire_expired();
-      std::size_t ran = 0;
-      while (const std::size_t n = ioc_.poll()) ran += n;
-      if (fired == 0 && ran == 0) return;
+      timer::fire_expired();
+      ioc_.poll();
+      const auto next = timer::next_expiry();
+      if (!next || *next > clock::now()) return;
     }
   }
 
@@ -229,7 +232,8 @@ class driver {
 
   const scenario::scenario& s_;
   scenario::peer_bytes peer_;
-  net::io_context ioc_;
+  // One thread runs it: no locking (and nothing else posts to it).
+  net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   net::executor_work_guard<net::io_context::executor_type> work_;
   std::unique_ptr<target> target_;
   history::history h_;
