@@ -55,22 +55,31 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
 // range nothing takes a port but an explicit bind. Ports handed out stay
 // apart within this process (jobs run side by side); the first port tried
 // depends on the process id, so two processes seldom try the same ones.
+// The bottom of the kernel's ephemeral range, read once.
+unsigned ephemeral_low() {
+  static const unsigned low = [] {
+    unsigned v = 32768;
+    if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+      unsigned a = 0, b = 0;
+      if (std::fscanf(f, "%u %u", &a, &b) == 2 && a > 11000 && a <= 65535) v = a;
+      std::fclose(f);
+    }
+    return v;
+  }();
+  return low;
+}
+
 std::uint16_t port_for_a_server() {
-  unsigned low = 32768;
-  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
-    unsigned a = 0, b = 0;
-    if (std::fscanf(f, "%u %u", &a, &b) == 2 && a > 11000 && a <= 65535) low = a;
-    std::fclose(f);
-  }
-  const unsigned first = 10000, span = low - first;
+  const unsigned first = 10000, span = ephemeral_low() - first;
   static std::mutex m;
   static std::set<std::uint16_t> given;
   static unsigned next = static_cast<unsigned>(::getpid()) * 7919u;
   const std::lock_guard<std::mutex> lock(m);
+  // One io_context serves every probe (a probe only binds and closes).
+  static net::io_context io;
   for (unsigned tries = 0; tries < span; ++tries) {
     const auto port = static_cast<std::uint16_t>(first + (next++ % span));
     if (given.count(port)) continue;
-    net::io_context io;
     tcp::acceptor probe(io);
     boost::system::error_code ec;
     probe.open(tcp::v4(), ec);

@@ -47,6 +47,12 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
+// The waiver as an environment assignment in front of a child's command
+// (fuzz targets and property binaries read LASTWORD_WAIVE), empty if none.
+std::string waive_prefix(const history::judge_options& judging) {
+  return judging.waived.empty() ? "" : "LASTWORD_WAIVE=" + quote(judging.waived) + " ";
+}
+
 // The violations of the scenario `bytes` decode into (empty when it holds
 // or is not applicable: `applicable` tells which).
 std::vector<history::violation> judge_bytes(const std::vector<std::uint8_t>& bytes, const std::string& impl,
@@ -110,7 +116,7 @@ bool can_fix_addresses() {
 attempt run_fuzzer(const std::string& binary, const std::string& work, const std::string& name,
                    const std::string& impl, std::uint64_t seed, double budget, std::uint64_t runs,
                    const history::judge_options& judging) {
-  const std::string waive = judging.waived.empty() ? "" : "LASTWORD_WAIVE=" + quote(judging.waived) + " ";
+  const std::string waive = waive_prefix(judging);
   const fs::path dir = fs::path(work) / (name + "-" + impl + "-" + std::to_string(seed));
   std::error_code ec;
   fs::remove_all(dir, ec);
@@ -289,7 +295,7 @@ attempt layer_random(const std::string& impl, std::uint64_t seed, double budget,
 
 attempt layer_properties(const binaries& b, const std::string& impl, std::uint64_t seed, double budget,
                          std::uint64_t runs, const history::judge_options& judging) {
-  const std::string waive = judging.waived.empty() ? "" : "LASTWORD_WAIVE=" + quote(judging.waived) + " ";
+  const std::string waive = waive_prefix(judging);
   if (auto why = why_not(impl, impls::form::connection); !why.empty()) return not_applicable(why);
   // The reference: the contract property for the budget's worth of cases;
   // a variant: its planted-bug test, which reports after how many cases.
