@@ -88,6 +88,7 @@ struct stream_replay {
   std::error_code error;
   bool frame_complete = true;
   std::optional<std::uint16_t> close_code;  // of the close frame that ends the stream, valid or not
+  bool closed = false;                      // a close frame ends the stream (with a code or none)
   // The messages received whole (inflated) before the failure or the close.
   std::vector<receive_outcome::message> messages;
   // With permessage-deflate, for each of those messages, for the one the
@@ -188,6 +189,7 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
       return r;
     }
     if (f.op == wire::opcode::close) {
+      r.closed = true;
       if (f.payload.size() >= 2)
         r.close_code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(f.payload[0]) << 8) |
                                                   static_cast<std::uint8_t>(f.payload[1]));
@@ -335,13 +337,13 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // inside that message; Beast reports what ends it: 1006 (the stream
   // ends, or fails in a frame it ends inside: Beast waits for a whole
   // header, the exception below), the code of that failure, or the code
-  // of that close frame.
+  // of that close frame (1005, "no status", for one without a code).
   if (c.deflate && e == wire::error::invalid_utf8 && r.inside_message && a.code == 1007 &&
       a.messages == r.messages) {
     const stream_replay binary = replay_stream(c, {.text_as_binary = true});
     const bool beast_saw_what_follows =
         binary.error ? b.code == wire::close_code_for(binary.error) || (b.code == 1006 && !binary.frame_complete)
-                     : b.code == (binary.close_code ? *binary.close_code : 1006);
+                     : b.code == (binary.close_code ? *binary.close_code : binary.closed ? 1005 : 1006);
     if (beast_saw_what_follows && binary.inside_message && binary.messages.size() == r.messages.size())
       return "not-utf8-in-unfinished-message";
   }
