@@ -303,6 +303,13 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       // ... or a close frame without a code: Beast reports 1005 ("no
       // status"). Found by a build without sanitizers, at 3x the runs.
       {"regression-deflate-not-utf8-then-close-without-code", "not-utf8-in-unfinished-message"},
+      // ... or a close frame with a code from 5000 up, which Beast accepts
+      // (59713 here) where lastword would fail the connection.
+      {"regression-deflate-not-utf8-then-close-code-over-4999", "not-utf8-in-unfinished-message"},
+      // A frame that inflates past the size limit (33 of 32 bytes), then
+      // does not inflate: lastword 1009 at the limit, Beast 1006 at the
+      // bad data (found by the nightly run with the no-sanitizer build).
+      {"regression-deflate-too-big-then-bad-data", "finding: beast-bad-deflate-data-without-close-frame"},
       // The peer broke no_context_takeover, and the message it sent so
       // stops inside a DEFLATE block: lastword 1 message then 1007, Beast 2
       // then 1006 (the close frame after it is cut short).
