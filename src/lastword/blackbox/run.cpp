@@ -47,14 +47,6 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
   return s;
 }
 
-// A port for a server under test, outside the kernel's ephemeral range:
-// lastword connects to it again and again until the server listens, and
-// a connect() to a free port in that range can take the port itself as
-// its source (TCP self-connect), holding it when the server binds it
-// (EADDRINUSE), as can any other program's outgoing connection. Below the
-// range nothing takes a port but an explicit bind. Ports handed out stay
-// apart within this process (jobs run side by side); the first port tried
-// depends on the process id, so two processes seldom try the same ones.
 // The bottom of the kernel's ephemeral range, read once.
 unsigned ephemeral_low() {
   static const unsigned low = [] {
@@ -69,6 +61,14 @@ unsigned ephemeral_low() {
   return low;
 }
 
+// A port for a server under test, outside the kernel's ephemeral range:
+// lastword connects to it again and again until the server listens, and
+// a connect() to a free port in that range can take the port itself as
+// its source (TCP self-connect), holding it when the server binds it
+// (EADDRINUSE), as can any other program's outgoing connection. Below the
+// range nothing takes a port but an explicit bind. Ports handed out stay
+// apart within this process (jobs run side by side); the first port tried
+// depends on the process id, so two processes seldom try the same ones.
 std::uint16_t port_for_a_server() {
   const unsigned first = 10000, span = ephemeral_low() - first;
   static std::mutex m;

@@ -115,10 +115,9 @@ class driver {
 
   // Runs everything that can run now: expired timers fire first (they
   // expired while the step happened), then ready handlers, until neither
-  // is left.
-  // One poll() runs every ready handler, also those that handlers post
-  // while it runs, so it is called again only when a timer they armed has
-  // already expired (each poll() costs Asio a fresh per-thread context).
+  // is left. One poll() runs every ready handler, also those that handlers
+  // post while it runs, so it is called again only when a timer they armed
+  // has already expired (each poll() costs Asio a fresh per-thread context).
   void settle() {
     for (;;) {
       timer::fire_expired();
