@@ -208,8 +208,18 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
       return 2;
     }
   if (!seed) seed = std::random_device{}();
-  out << "lastword blackbox: seed " << *seed << ", " << repeat << " repetitions, profile "
-      << bb::profile_name(prof) << (judging.waived.empty() ? "" : ", waived " + judging.waived) << "\n";
+  // The profile each program runs under: one name when they share it,
+  // else each program's.
+  std::string profiles(bb::profile_name(targets.front().prof.value_or(prof)));
+  for (const auto& t : targets)
+    if (t.prof.value_or(prof) != targets.front().prof.value_or(prof)) {
+      profiles.clear();
+      for (const auto& u : targets)
+        profiles += (profiles.empty() ? "" : ", ") + u.name + ": " + std::string(bb::profile_name(u.prof.value_or(prof)));
+      break;
+    }
+  out << "lastword blackbox: seed " << *seed << ", " << repeat << " repetitions, profile " << profiles
+      << (judging.waived.empty() ? "" : ", waived " + judging.waived) << "\n";
 
   struct task {
     std::size_t t, s, rep;
@@ -223,7 +233,7 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
   bb::report rep;
   rep.seed = *seed;
   rep.repeat = repeat;
-  rep.profile = std::string(bb::profile_name(prof));
+  rep.profile = profiles;
   for (const auto& t : targets) rep.impls.push_back(t.name);
   for (const auto& s : scenarios) rep.scenarios.push_back(s.name);
   for (const auto& t : targets)
