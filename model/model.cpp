@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -57,7 +58,11 @@ std::uint64_t script_count(const scope& sc) noexcept {
 
 std::string misfit::describe() const {
   if (limit == 0) return field;
-  return "the scope needs " + field + " up to " + std::to_string(needed) + ", but its " +
+  // A saturated count (script_count and the products stop at the largest
+  // value) is a lower bound, not a figure.
+  const bool saturated = needed >= std::numeric_limits<std::uint64_t>::max() - 1;
+  return "the scope needs " + field + " up to " + (saturated ? "more than " : "") + std::to_string(needed) +
+         ", but its " +
          std::to_string(width_of(field)) + "-bit field holds at most " + std::to_string(limit);
 }
 

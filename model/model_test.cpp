@@ -99,6 +99,20 @@ TEST(ModelScope, ScriptFieldRefusesMoreThan16384Scripts) {
   EXPECT_THROW(machine(with(12, 2)), scope_error);
 }
 
+TEST(ModelScope, AScriptCountTooLargeToCountIsALowerBound) {
+  // 7^100 scripts do not fit in 64 bits: the count stops at the largest
+  // value and the message says "more than", never a wrong figure.
+  bool said = false;
+  for (const auto& m : misfits(with(99, 7)))
+    if (m.field == "script") said = m.describe().find("up to more than ") != std::string::npos;
+  EXPECT_TRUE(said);
+  for (const auto& m : misfits(with(12, 2))) {
+    if (m.field == "script") {
+      EXPECT_EQ(m.describe().find("more than"), std::string::npos);
+    }
+  }
+}
+
 TEST(ModelScope, OfferedAndReadFieldsRefuseMoreThan31Frames) {
   // 15 messages of 2 fragments and a close frame: 31 frames; a ping makes 32.
   for (const auto& m : misfits(with(15, 2, {script_end::close}))) EXPECT_TRUE(m.field != "offered" && m.field != "read");

@@ -235,15 +235,23 @@ bool starts_with(const std::vector<receive_outcome::message>& v, const std::vect
 // the exception's name.
 // Whether `code` is what Beast reports for what ends a replayed stream:
 // the code of the failure that ends it, or 1006 when that failure is in a
-// frame the stream ends inside (Beast waits for a whole header); a close
-// code from 5000 up as it is (Beast accepts those codes); the code of the
-// close frame that ends it (1005, "no status", for one without a code);
-// 1006 for the end of the stream.
+// frame the stream ends inside (Beast waits for a whole header), or
+// Beast's own code for it where the exceptions below document that Beast
+// gives another (a close reason that is not UTF-8: 1002; a length with
+// its top bit set: 1009; a close code from 5000 up: the code, which Beast
+// accepts); the code of the close frame that ends it (1005, "no status",
+// for one without a code; 1002 for 1014, which Beast refuses); 1006 for
+// the end of the stream.
 bool beast_reports_the_end_as(const stream_replay& s, std::uint16_t code) {
-  if (!s.error) return code == (s.close_code ? *s.close_code : s.closed ? 1005 : 1006);
-  const bool accepted_by_beast = s.error == wire::error::invalid_close_code && s.close_code && *s.close_code >= 5000;
-  return code == wire::close_code_for(s.error) || (code == 1006 && !s.frame_complete) ||
-         (accepted_by_beast && code == *s.close_code);
+  if (!s.error) {
+    if (s.close_code == 1014) return code == 1002;
+    return code == (s.close_code ? *s.close_code : s.closed ? 1005 : 1006);
+  }
+  if (code == wire::close_code_for(s.error) || (code == 1006 && !s.frame_complete)) return true;
+  if (s.error == wire::error::invalid_close_code) return s.close_code && *s.close_code >= 5000 && code == *s.close_code;
+  if (s.error == wire::error::invalid_close_reason_utf8) return code == 1002;
+  if (s.error == wire::error::length_top_bit_set) return code == 1009;
+  return false;
 }
 
 std::string exception_for(const differential_case& c, const receive_outcome& a, const receive_outcome& b) {
@@ -360,11 +368,9 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // fails the connection (its code). Either is right: the message never
   // arrived whole. Recognized by what it is: lastword delivered every
   // message before it; read as binary, the stream ends, fails or closes
-  // inside that message; Beast reports what ends it: 1006 (the stream
-  // ends, or fails in a frame it ends inside: Beast waits for a whole
-  // header, the exception below), the code of that failure, or the code
-  // of that close frame (1005, "no status", for one without a code; Beast
-  // accepts codes from 5000 up, a finding below).
+  // inside that message; Beast reports what ends it
+  // (beast_reports_the_end_as: the code of that failure, Beast's own where
+  // the exceptions below say it differs, or the code of that close frame).
   if (c.deflate && e == wire::error::invalid_utf8 && r.inside_message && a.code == 1007 &&
       a.messages == r.messages) {
     const stream_replay binary = replay_stream(c, {.text_as_binary = true});
