@@ -79,6 +79,7 @@ struct replay_options {
   bool text_as_binary = false;  // inflate text without the UTF-8 check (is its data bad further on?)
   bool keep_context = false;    // inflate as if no_context_takeover had not been agreed
   bool unlimited = false;       // no size limit (does the data go bad past it?)
+  bool opaque = false;          // no inflating: the frames alone (what ends the stream past bad data?)
 };
 
 struct stream_replay {
@@ -88,6 +89,7 @@ struct stream_replay {
   // or to text that is not UTF-8: its frame was whole).
   std::error_code error;
   bool frame_complete = true;
+  std::size_t error_frame = 0;  // the index of that frame in the stream (from 0)
   std::optional<std::uint16_t> close_code;  // of the close frame that ends the stream, valid or not
   bool closed = false;                      // a close frame ends the stream (with a code or none)
   // The messages received whole (inflated) before the failure or the close.
@@ -138,14 +140,14 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
   const std::uint64_t limit = o.unlimited ? std::uint64_t{1} << 40 : c.max_message;
   wire::frame_decoder d({c.role, limit, limit, c.deflate});
   std::optional<wire::message_inflater> inflater;
-  if (c.deflate) {
+  if (c.deflate && !o.opaque) {
     wire::deflate_params p;
     p.server_no_context_takeover = p.client_no_context_takeover = c.no_context_takeover && !o.keep_context;
     inflater.emplace(wire::receiving_inflater(p, c.role, limit));
   }
   std::string_view in = c.stream;
   wire::frame f;
-  std::size_t frame_start = 0;
+  std::size_t frame_start = 0, frames = 0;
   receive_outcome::message current;
   bool in_message = false;
   // Where the replay stops other than on a rejected data frame: the
@@ -160,6 +162,7 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
     if (st != wire::frame_decoder::status::frame || f.op == wire::opcode::close) stop_inside();
     if (st == wire::frame_decoder::status::failed) {
       r.error = d.error();
+      r.error_frame = frames;
       const frame_extent x = extent_of(rest);
       r.frame_complete = x.header_whole && rest.size() - x.header >= x.length;
       // A close frame's code, unmasked, even when lastword rejects it.
@@ -202,6 +205,7 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
         if (o.text_as_binary && f.op == wire::opcode::text) f.op = wire::opcode::binary;
         if (const auto e = inflater->inflate(f); e != wire::error{}) {
           r.error = e;
+          r.error_frame = frames;
           if (f.op != wire::opcode::continuation) current = {f.op == wire::opcode::text, {}};
           r.rejected = current;
           r.rejected->data += inflater->last_output();
@@ -221,6 +225,7 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
       }
     }
     frame_start = c.stream.size() - in.size();
+    ++frames;
   }
 }
 
@@ -377,6 +382,28 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
     if (beast_reports_the_end_as(binary, b.code) && binary.inside_message &&
         binary.messages.size() == r.messages.size())
       return "not-utf8-in-unfinished-message";
+  }
+  // The same with data that does not inflate: lastword's inflater rejects
+  // the bad codes at once (1007); Beast's may wait for more input before it
+  // decodes them and first sees what follows. Recognized the same way, the
+  // frames read without inflating them.
+  if (c.deflate && e == wire::error::bad_compressed_data && r.inside_message && a.code == 1007 &&
+      a.messages == r.messages) {
+    const stream_replay raw = replay_stream(c, {.opaque = true});
+    if (beast_reports_the_end_as(raw, b.code) && raw.inside_message &&
+        raw.messages.size() == r.messages.size())
+      return "bad-deflate-data-in-unfinished-message";
+  }
+  // A frame that inflates past the size limit to text that is not UTF-8:
+  // both fail the connection; lastword checks the size of what the frame
+  // inflates to first (1009), Beast the text (1007). Recognized by what it
+  // is: lastword failed on the inflated size after every message before it,
+  // and without a size limit the same frame fails on its text.
+  if (c.deflate && e == wire::error::inflated_too_big && a.code == 1009 && b.code == 1007 &&
+      a.messages == r.messages) {
+    const stream_replay whole = replay_stream(c, {.unlimited = true});
+    if (whole.error == wire::error::invalid_utf8 && whole.error_frame == r.error_frame)
+      return "inflated-too-big-and-not-utf8";
   }
   // A close reason that is not UTF-8: RFC 6455 section 8.1 says to fail the
   // connection and names no code; lastword sends 1007 (the payload is not

@@ -310,6 +310,16 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       // byte): Beast fails the connection with its code for that, 1002.
       // Found by a build without sanitizers (seed 5).
       {"regression-deflate-not-utf8-then-close-reason-not-utf8", "not-utf8-in-unfinished-message"},
+      // Data that does not inflate in the second frame of a message that
+      // never ends: lastword 1007 at once; Beast reports the close frame
+      // that follows, 1001 or (a code from 5000 up, which it accepts)
+      // 59110. Found by a build without sanitizers (seeds 8 and 7).
+      {"regression-deflate-bad-data-then-close", "bad-deflate-data-in-unfinished-message"},
+      {"regression-deflate-bad-data-then-close-code-over-4999", "bad-deflate-data-in-unfinished-message"},
+      // A frame inflating to 33 bytes (limit 32) whose text is not UTF-8:
+      // lastword 1009, Beast 1007 (seeds 6 and 11).
+      {"regression-deflate-too-big-and-not-utf8", "inflated-too-big-and-not-utf8"},
+      {"regression-deflate-too-big-and-not-utf8-then-more", "inflated-too-big-and-not-utf8"},
       // A frame that inflates past the size limit (33 of 32 bytes), then
       // does not inflate: lastword 1009 at the limit, Beast 1006 at the
       // bad data (found by the nightly run with the no-sanitizer build).
