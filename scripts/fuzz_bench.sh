@@ -5,8 +5,11 @@
 # use_value_profile of fuzz/TARGET.options, as the nightly run uses them),
 # with a fixed seed and a fixed number of runs or a fixed time, and prints
 # one row per target and build: executions, executions per second (wall
-# clock, libFuzzer's figure) and per CPU second of the fuzzer process, and
-# the coverage (cov: edges, ft: features) libFuzzer reached. cov and ft
+# clock, libFuzzer's figure) and per CPU second of the fuzzer process,
+# executions per second over the run's second half (once the seed corpus
+# is loaded and new features come rarely: the rate a long nightly run
+# sees; libFuzzer's figure averages the start-up in), and the coverage
+# (cov: edges, ft: features) libFuzzer reached. cov and ft
 # count what the build instruments, so they compare only between builds
 # with the same coverage instrumentation.
 #
@@ -70,7 +73,7 @@ budget=${runs:+-runs=$runs}
 budget=${budget:--max_total_time=$seconds}
 echo "fuzz_bench: seed $seed, ${runs:+$runs runs}${seconds:+$seconds s} per target and build, CPU $cpu," \
      "corpus $root/corpus, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-17s %-7s %10s %10s %12s %7s %7s\n' target build execs exec/s exec/cpu-s cov ft
+printf '%-17s %-7s %10s %10s %12s %14s %7s %7s\n' target build execs exec/s exec/cpu-s "2nd-half ex/s" cov ft
 failed=0
 for t in $targets; do
   for b in "${builds[@]}"; do
@@ -86,8 +89,15 @@ for t in $targets; do
     [ -n "$vp" ] && args+=(-use_value_profile="$vp")
     status=0
     TIMEFORMAT='%U %S'
-    { time taskset -c "$cpu" "$here/fuzz_exec.sh" "$work" "$dir/fuzz_$t" -- "${args[@]}" 2>"$work/log" ||
+    # Each line libFuzzer prints is stamped with the wall clock as it comes
+    # (bash's EPOCHREALTIME, no process per line), for the second half's rate.
+    mkfifo "$work/stderr"
+    (while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done <"$work/stderr" >"$work/stamped") &
+    stamper=$!
+    { time taskset -c "$cpu" "$here/fuzz_exec.sh" "$work" "$dir/fuzz_$t" -- "${args[@]}" 2>"$work/stderr" ||
         status=$?; } 2>"$work/cpu"
+    wait "$stamper" || true
+    cut -d' ' -f2- "$work/stamped" >"$work/log"
     # Executions per CPU second (user + system) of the fuzzer: on a loaded
     # machine the process gets part of its core, and exec/s (per wall
     # second, libFuzzer's figure) counts the waiting too.
@@ -105,13 +115,28 @@ for t in $targets; do
       continue
     fi
     rate_cpu=$(awk -v n="$execs" -v c="$cpu_s" 'BEGIN { printf "%d", (c > 0 ? n / c : 0) }')
-    printf '%-17s %-7s %10s %10s %12s %7s %7s\n' "$t" "$name" "$execs" "$rate" "$rate_cpu" "$cov" "${ft:-?}"
+    # Executions per second over the run's second half (from the first
+    # status line at or after half the run's time to the last): the rate
+    # once the seed corpus is loaded and new features come rarely, which is
+    # what a long nightly run sees; "-" when the half has fewer than two
+    # status lines.
+    steady=$(awk '$2 ~ /^#[0-9]+$/ { t[++n] = $1; r[n] = substr($2, 2) }
+      END {
+        if (n < 2) { print "-"; exit }
+        half = t[1] + (t[n] - t[1]) / 2
+        for (i = 1; i < n && t[i] < half; ++i) {}
+        if (i >= n || t[n] - t[i] <= 0) { print "-"; exit }
+        printf "%d", (r[n] - r[i]) / (t[n] - t[i])
+      }' "$work/stamped")
+    printf '%-17s %-7s %10s %10s %12s %14s %7s %7s\n' "$t" "$name" "$execs" "$rate" "$rate_cpu" "$steady" "$cov" "${ft:-?}"
     if [ "$name" = after ] && [ -n "$before" ] && [ -n "${before_rate:-}" ] && [ "$before_rate" -gt 0 ] &&
        [ "$before_cpu" -gt 0 ]; then
       awk -v a="$rate" -v b="$before_rate" -v ac="$rate_cpu" -v bc="$before_cpu" -v t="$t" \
-        'BEGIN { printf "%-17s ratio   %10s %9.2fx %11.2fx\n", t, "", a / b, ac / bc }'
+        -v as="$steady" -v bs="$before_steady" \
+        'BEGIN { printf "%-17s ratio   %10s %9.2fx %11.2fx %13s\n", t, "", a / b, ac / bc,
+                 (as + 0 > 0 && bs + 0 > 0) ? sprintf("%.2fx", as / bs) : "-" }'
     fi
-    if [ "$name" = before ]; then before_rate=$rate before_cpu=$rate_cpu; fi
+    if [ "$name" = before ]; then before_rate=$rate before_cpu=$rate_cpu before_steady=$steady; fi
   done
   before_rate=""
 done

@@ -259,6 +259,13 @@ bool beast_reports_the_end_as(const stream_replay& s, std::uint16_t code) {
   return false;
 }
 
+// The stream fails on a frame of a compressed message whose compressed
+// length passes the size limit: what Beast makes of it is not compared
+// (compressed-frame-over-limit, below).
+bool compressed_over_limit(const stream_replay& s) {
+  return s.error == wire::error::frame_too_big || s.error == wire::error::message_too_big;
+}
+
 std::string exception_for(const differential_case& c, const receive_outcome& a, const receive_outcome& b) {
   const stream_replay r = replay_stream(c);
   const std::error_code e = r.error;
@@ -365,34 +372,41 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
       b.code == 1006 && a.messages == r.messages &&
       replay_stream(c, {.text_as_binary = true, .unlimited = true}).error == wire::error::bad_compressed_data)
     return "finding: beast-bad-deflate-data-without-close-frame";
-  // The text of a message that never ends (the stream fails or ends before
-  // its final frame) is not UTF-8 as far as it inflated: lastword checks
+  // The text of a message that never arrives whole (the stream fails,
+  // closes or ends before its final frame) is not UTF-8 as far as it
+  // inflated: lastword checks
   // each byte as it inflates and fails at once (1007); Beast's inflater
   // may hold back the last codes of a frame until more input comes, and
   // first sees what follows: the end of the stream (1006) or a frame that
   // fails the connection (its code). Either is right: the message never
   // arrived whole. Recognized by what it is: lastword delivered every
-  // message before it; read as binary, the stream ends, fails or closes
-  // inside that message; Beast reports what ends it
+  // message before it; read as binary, that message does not arrive whole
+  // either (the stream ends, fails or closes before its final frame, or
+  // fails in it, say inflating past the size limit); Beast reports what
+  // ends it
   // (beast_reports_the_end_as: the code of that failure, Beast's own where
   // the exceptions below say it differs, or the code of that close frame).
   if (c.deflate && e == wire::error::invalid_utf8 && r.inside_message && a.code == 1007 &&
       a.messages == r.messages) {
     const stream_replay binary = replay_stream(c, {.text_as_binary = true});
-    if (beast_reports_the_end_as(binary, b.code) && binary.inside_message &&
+    if ((beast_reports_the_end_as(binary, b.code) || compressed_over_limit(binary)) &&
+        (binary.inside_message || binary.error) &&
         binary.messages.size() == r.messages.size())
       return "not-utf8-in-unfinished-message";
   }
-  // The same with data that does not inflate: lastword's inflater rejects
-  // the bad codes at once (1007); Beast's may wait for more input before it
-  // decodes them and first sees what follows. Recognized the same way, the
-  // frames read without inflating them.
-  if (c.deflate && e == wire::error::bad_compressed_data && r.inside_message && a.code == 1007 &&
-      a.messages == r.messages) {
+  // The same with data that does not inflate, or that inflates past the
+  // size limit: lastword's inflater rejects the frame at once (1007 for
+  // bad codes, 1009 for the size); Beast's may wait for more input before
+  // it decodes the frame's last codes and first sees what follows.
+  // Recognized the same way, the frames read without inflating them.
+  if (c.deflate && r.inside_message && a.messages == r.messages &&
+      ((e == wire::error::bad_compressed_data && a.code == 1007) ||
+       (e == wire::error::inflated_too_big && a.code == 1009))) {
     const stream_replay raw = replay_stream(c, {.opaque = true});
-    if (beast_reports_the_end_as(raw, b.code) && raw.inside_message &&
+    if ((beast_reports_the_end_as(raw, b.code) || compressed_over_limit(raw)) && (raw.inside_message || raw.error) &&
         raw.messages.size() == r.messages.size())
-      return "bad-deflate-data-in-unfinished-message";
+      return e == wire::error::bad_compressed_data ? "bad-deflate-data-in-unfinished-message"
+                                                   : "inflated-too-big-in-unfinished-message";
   }
   // A frame that inflates past the size limit to text that is not UTF-8:
   // both fail the connection; lastword checks the size of what the frame

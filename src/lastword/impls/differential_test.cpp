@@ -310,12 +310,23 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       // byte): Beast fails the connection with its code for that, 1002.
       // Found by a build without sanitizers (seed 5).
       {"regression-deflate-not-utf8-then-close-reason-not-utf8", "not-utf8-in-unfinished-message"},
+      // ... or its final frame inflates past the size limit (16): Beast
+      // held back the byte that is not UTF-8 and fails with 1009 (seed 13).
+      {"regression-deflate-not-utf8-then-too-big", "not-utf8-in-unfinished-message"},
+      // ... or its next frame is compressed past the size limit (46 of 16
+      // bytes, lastword 1009), which Beast inflates instead: its data is
+      // bad and Beast drops the connection (1006; seed 15).
+      {"regression-deflate-not-utf8-then-compressed-frame-over-limit", "not-utf8-in-unfinished-message"},
       // Data that does not inflate in the second frame of a message that
       // never ends: lastword 1007 at once; Beast reports the close frame
       // that follows, 1001 or (a code from 5000 up, which it accepts)
       // 59110. Found by a build without sanitizers (seeds 8 and 7).
       {"regression-deflate-bad-data-then-close", "bad-deflate-data-in-unfinished-message"},
       {"regression-deflate-bad-data-then-close-code-over-4999", "bad-deflate-data-in-unfinished-message"},
+      // The second frame inflates past the size limit (17 of 16 bytes):
+      // lastword 1009 at once; Beast fails on the reserved opcode of the
+      // frame after it (1002; seed 14).
+      {"regression-deflate-too-big-then-reserved-opcode", "inflated-too-big-in-unfinished-message"},
       // A frame inflating to 33 bytes (limit 32) whose text is not UTF-8:
       // lastword 1009, Beast 1007 (seeds 6 and 11).
       {"regression-deflate-too-big-and-not-utf8", "inflated-too-big-and-not-utf8"},
