@@ -241,21 +241,26 @@ bool starts_with(const std::vector<receive_outcome::message>& v, const std::vect
 // Whether `code` is what Beast reports for what ends a replayed stream:
 // the code of the failure that ends it, or 1006 when that failure is in a
 // frame the stream ends inside (Beast waits for a whole header), or
-// Beast's own code for it where the exceptions below document that Beast
-// gives another (a close reason that is not UTF-8: 1002; a length with
-// its top bit set: 1009; a close code from 5000 up: the code, which Beast
-// accepts); the code of the close frame that ends it (1005, "no status",
-// for one without a code; 1002 for 1014, which Beast refuses); 1006 for
-// the end of the stream.
+// Beast's own code for it where the exceptions and findings below say
+// that Beast gives another (a close reason that is not UTF-8: 1002; a
+// length with its top bit set: 1009; a close code from 5000 up: the code,
+// which Beast accepts; data that does not inflate: 1009 or 1002, or 1006,
+// Beast's bad-deflate finding); the code of the close frame that ends it
+// (1005, "no status", for one without a code; 1002 for 1014, which Beast
+// refuses); for the end of the stream 1006, or 1009 inside a compressed
+// frame that already inflates past the limit (Beast inflates as a frame
+// arrives).
 bool beast_reports_the_end_as(const stream_replay& s, std::uint16_t code) {
   if (!s.error) {
     if (s.close_code == 1014) return code == 1002;
+    if (s.unfinished_frame_inflates_too_big && code == 1009) return true;
     return code == (s.close_code ? *s.close_code : s.closed ? 1005 : 1006);
   }
   if (code == wire::close_code_for(s.error) || (code == 1006 && !s.frame_complete)) return true;
   if (s.error == wire::error::invalid_close_code) return s.close_code && *s.close_code >= 5000 && code == *s.close_code;
   if (s.error == wire::error::invalid_close_reason_utf8) return code == 1002;
   if (s.error == wire::error::length_top_bit_set) return code == 1009;
+  if (s.error == wire::error::bad_compressed_data) return code == 1009 || code == 1002 || code == 1006;
   return false;
 }
 
@@ -389,10 +394,18 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   if (c.deflate && e == wire::error::invalid_utf8 && r.inside_message && a.code == 1007 &&
       a.messages == r.messages) {
     const stream_replay binary = replay_stream(c, {.text_as_binary = true});
-    if ((beast_reports_the_end_as(binary, b.code) || compressed_over_limit(binary)) &&
-        (binary.inside_message || binary.error) &&
-        binary.messages.size() == r.messages.size())
-      return "not-utf8-in-unfinished-message";
+    // Beast's bad-deflate finding (1006) where that frame does not inflate,
+    // also past the size limit when lastword stopped at the limit first.
+    const bool beast_dropped_bad_data =
+        b.code == 1006 && (binary.error == wire::error::bad_compressed_data ||
+                           (binary.error == wire::error::inflated_too_big &&
+                            replay_stream(c, {.text_as_binary = true, .unlimited = true}).error ==
+                                wire::error::bad_compressed_data));
+    if ((beast_reports_the_end_as(binary, b.code) || compressed_over_limit(binary) || beast_dropped_bad_data) &&
+        (binary.inside_message || binary.error) && binary.messages.size() == r.messages.size())
+      return beast_dropped_bad_data
+                 ? "not-utf8-in-unfinished-message; finding: beast-bad-deflate-data-without-close-frame"
+                 : "not-utf8-in-unfinished-message";
   }
   // The same with data that does not inflate, or that inflates past the
   // size limit: lastword's inflater rejects the frame at once (1007 for

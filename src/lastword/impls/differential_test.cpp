@@ -317,6 +317,13 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       // bytes, lastword 1009), which Beast inflates instead: its data is
       // bad and Beast drops the connection (1006; seed 15).
       {"regression-deflate-not-utf8-then-compressed-frame-over-limit", "not-utf8-in-unfinished-message"},
+      // ... or the stream ends inside its final frame, which already
+      // inflates past the limit: Beast, inflating as it arrives, 1009 (seed 21).
+      {"regression-deflate-not-utf8-then-unfinished-frame-too-big", "not-utf8-in-unfinished-message"},
+      // ... or its final frame does not inflate: Beast drops the connection
+      // (1006, its bad-deflate finding; seeds 24 and 27).
+      {"regression-deflate-not-utf8-then-bad-data",
+       "not-utf8-in-unfinished-message; finding: beast-bad-deflate-data-without-close-frame"},
       // Data that does not inflate in the second frame of a message that
       // never ends: lastword 1007 at once; Beast reports the close frame
       // that follows, 1001 or (a code from 5000 up, which it accepts)
