@@ -500,9 +500,14 @@ void machine::settle(state& s, const sink& out) const {
     // F: resume at the low mark, or when no complete message is queued
     // (the unfinished one can only be finished by reading).
     if (s.paused && (queued <= scope_.low || complete_queued(s) == 0)) s.paused = false;
-    // L: the close timer runs while the closing handshake waits for the peer.
+    // L: the close timer runs while the closing handshake waits for the
+    // peer, or for our close frame to be written: an implementation starts
+    // it when it queues the close frame, so a read that brings the peer's
+    // close frame (or a fatal error) and EOF at once leaves it running
+    // while writes are stalled, as reading them one after the other does.
     const bool close_expected = s.closing || s.end == end_close || s.end == end_failed;
-    if (!s.timer && !s.reader_done && close_expected && !(flaw_ == flaw::no_timeout_if_paused && s.paused))
+    if (!s.timer && (!s.reader_done || writes_pending(s)) && close_expected &&
+        !(flaw_ == flaw::no_timeout_if_paused && s.paused))
       s.timer = true;
     write_out(s, out);
     // S and L: a close() waiting for our writes after reading ended waits

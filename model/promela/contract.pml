@@ -296,8 +296,8 @@ inline settle() {
      :: else -> skip
      fi;
      if
-     :: !timer && !reader_done && (closing || endr == END_CLOSE || endr == END_FAILED) && TIMER_MAY_START ->
-        timer = 1  /* L: the close timer runs while the handshake waits */
+     :: !timer && (!reader_done || WRITES_PENDING) && (closing || endr == END_CLOSE || endr == END_FAILED) && TIMER_MAY_START ->
+        timer = 1  /* L: the close timer runs while the handshake waits, or our close frame */
      :: else -> skip
      fi;
      write_out();
