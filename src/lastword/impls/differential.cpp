@@ -234,10 +234,6 @@ bool starts_with(const std::vector<receive_outcome::message>& v, const std::vect
   return v.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), v.begin());
 }
 
-// Documented exceptions: where lastword (a) and Beast (b) differ by design
-// and both fail the connection as RFC 6455 requires, on the same frame,
-// after delivering the same messages; only the close code differs. Returns
-// the exception's name.
 // Whether `code` is what Beast reports for what ends a replayed stream:
 // the code of the failure that ends it, or 1006 when that failure is in a
 // frame the stream ends inside (Beast waits for a whole header), or
@@ -271,6 +267,10 @@ bool compressed_over_limit(const stream_replay& s) {
   return s.error == wire::error::frame_too_big || s.error == wire::error::message_too_big;
 }
 
+// Documented exceptions: where lastword (a) and Beast (b) differ by design
+// and both fail the connection as RFC 6455 requires, on the same frame,
+// after delivering the same messages; only the close code differs. Returns
+// the exception's name.
 std::string exception_for(const differential_case& c, const receive_outcome& a, const receive_outcome& b) {
   const stream_replay r = replay_stream(c);
   const std::error_code e = r.error;
@@ -379,18 +379,17 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
     return "finding: beast-bad-deflate-data-without-close-frame";
   // The text of a message that never arrives whole (the stream fails,
   // closes or ends before its final frame) is not UTF-8 as far as it
-  // inflated: lastword checks
-  // each byte as it inflates and fails at once (1007); Beast's inflater
-  // may hold back the last codes of a frame until more input comes, and
-  // first sees what follows: the end of the stream (1006) or a frame that
-  // fails the connection (its code). Either is right: the message never
-  // arrived whole. Recognized by what it is: lastword delivered every
-  // message before it; read as binary, that message does not arrive whole
-  // either (the stream ends, fails or closes before its final frame, or
-  // fails in it, say inflating past the size limit); Beast reports what
-  // ends it
-  // (beast_reports_the_end_as: the code of that failure, Beast's own where
-  // the exceptions below say it differs, or the code of that close frame).
+  // inflated: lastword checks each byte as it inflates and fails at once
+  // (1007); Beast's inflater may hold back the last codes of a frame until
+  // more input comes, and first sees what follows: the end of the stream
+  // (1006) or a frame that fails the connection (its code). Either is
+  // right: the message never arrived whole. Recognized by what it is:
+  // lastword delivered every message before it; read as binary, that
+  // message does not arrive whole either (the stream ends, fails or closes
+  // before its final frame, or fails in it, say inflating past the size
+  // limit); Beast reports what ends it (beast_reports_the_end_as: the code
+  // of that failure, Beast's own where the exceptions below say it
+  // differs, or the code of that close frame).
   if (c.deflate && e == wire::error::invalid_utf8 && r.inside_message && a.code == 1007 &&
       a.messages == r.messages) {
     const stream_replay binary = replay_stream(c, {.text_as_binary = true});
