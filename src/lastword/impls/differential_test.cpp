@@ -292,6 +292,9 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       // bytes) up to a BFINAL block: lastword 1009, Beast's read fails at
       // the final block before it checks the size (1006).
       {"regression-deflate-final-block-past-the-limit", "finding: beast-drops-message-ending-in-final-deflate-block"},
+      // The same where lastword finds the text not UTF-8 two frames before
+      // the message's final frame ends a BFINAL block (seed 30).
+      {"regression-deflate-not-utf8-then-final-block", "finding: beast-drops-message-ending-in-final-deflate-block"},
       // Text that is not UTF-8 as far as it inflated, in a message the
       // stream ends inside: lastword 1007 at once, Beast 1006 at the end.
       {"regression-deflate-not-utf8-in-unfinished-message", "not-utf8-in-unfinished-message"},
