@@ -110,6 +110,8 @@ struct stream_replay {
   // The stream ends inside a compressed data frame whose payload, as far
   // as it came, already inflates past the size limit.
   bool unfinished_frame_inflates_too_big = false;
+  // ... or, as far as it came, does not inflate, or not to UTF-8 text.
+  bool unfinished_frame_bad_data = false;
 };
 
 // The extent of the frame that starts `rest` (its header as far as the
@@ -189,7 +191,9 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
           for (std::size_t i = 0; i < 4; ++i) key[i] = static_cast<std::uint8_t>(rest[x.header - 4 + i]);
           wire::apply_mask(partial.payload.data(), partial.payload.size(), key, 0);
         }
-        r.unfinished_frame_inflates_too_big = inflater->inflate(partial) == wire::error::inflated_too_big;
+        const auto pe = inflater->inflate(partial);
+        r.unfinished_frame_inflates_too_big = pe == wire::error::inflated_too_big;
+        r.unfinished_frame_bad_data = pe == wire::error::bad_compressed_data || pe == wire::error::invalid_utf8;
       }
       return r;
     }
@@ -244,12 +248,14 @@ bool starts_with(const std::vector<receive_outcome::message>& v, const std::vect
 // Beast's bad-deflate finding); the code of the close frame that ends it
 // (1005, "no status", for one without a code; 1002 for 1014, which Beast
 // refuses); for the end of the stream 1006, or 1009 inside a compressed
-// frame that already inflates past the limit (Beast inflates as a frame
+// frame that already inflates past the limit, 1007 inside one whose data
+// so far does not inflate or is not UTF-8 (Beast inflates as a frame
 // arrives).
 bool beast_reports_the_end_as(const stream_replay& s, std::uint16_t code) {
   if (!s.error) {
     if (s.close_code == 1014) return code == 1002;
     if (s.unfinished_frame_inflates_too_big && code == 1009) return true;
+    if (s.unfinished_frame_bad_data && code == 1007) return true;
     return code == (s.close_code ? *s.close_code : s.closed ? 1005 : 1006);
   }
   if (code == wire::close_code_for(s.error) || (code == 1006 && !s.frame_complete)) return true;
@@ -464,6 +470,10 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // arrived whole.
   if (a.code == 1006 && b.code == 1009 && r.unfinished_frame_inflates_too_big)
     return "inflated-too-big-in-unfinished-frame";
+  // The same where the bytes so far do not inflate, or not to UTF-8 text:
+  // Beast fails with 1007 as they arrive, lastword sees EOF first (1006).
+  if (a.code == 1006 && b.code == 1007 && r.unfinished_frame_bad_data && a.messages == r.messages)
+    return "bad-deflate-data-in-unfinished-frame";
   // The error shows in a frame that the stream ends inside: lastword fails
   // as soon as a byte reveals it (a header byte, a UTF-8 sequence), Beast
   // first waits for the whole header and sees EOF (1006). Either is right:

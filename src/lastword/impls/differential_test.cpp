@@ -283,6 +283,9 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       {"regression-deflate-bad-data-beast-1009", "bad-deflate-data-code"},
       {"regression-deflate-ending-inside-a-block", "finding: beast-delivers-deflate-data-ending-inside-a-block"},
       {"regression-deflate-inflated-too-big-in-unfinished-frame", "inflated-too-big-in-unfinished-frame"},
+      // The stream ends inside a compressed frame whose bytes so far do not
+      // inflate: Beast 1007 as they arrive, lastword EOF first (1006; seed 43).
+      {"regression-deflate-bad-data-in-unfinished-frame", "bad-deflate-data-in-unfinished-frame"},
       {"regression-deflate-compressed-frame-over-limit", "compressed-frame-over-limit"},
       // A BFINAL block in a message's first frames: Beast's read fails there
       // (1006); lastword goes on and fails on a reserved opcode (1002).
