@@ -112,6 +112,9 @@ struct stream_replay {
   bool unfinished_frame_inflates_too_big = false;
   // ... or, as far as it came, does not inflate, or not to UTF-8 text.
   bool unfinished_frame_bad_data = false;
+  // The compressed frame the decoder rejected for a length with its top
+  // bit set: its bytes in the stream do not inflate, or not to UTF-8.
+  bool rejected_frame_bad_data = false;
 };
 
 // The extent of the frame that starts `rest` (its header as far as the
@@ -152,6 +155,20 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
   std::size_t frame_start = 0, frames = 0;
   receive_outcome::message current;
   bool in_message = false;
+  // What inflating the bytes of the data frame that starts `rest`, as far
+  // as the stream has them, gives (nothing for a control frame or
+  // without permessage-deflate).
+  const auto inflate_partial = [&](std::string_view rest, const frame_extent& x) -> std::error_code {
+    const auto op = rest.empty() ? wire::opcode::close : static_cast<wire::opcode>(rest[0] & 0x0f);
+    if (!inflater || !x.header_whole || wire::is_control(op)) return {};
+    wire::frame partial{op, false, std::string(rest.substr(x.header)), (static_cast<std::uint8_t>(rest[0]) & 0x40) != 0};
+    if (static_cast<std::uint8_t>(rest[1]) & 0x80) {
+      wire::mask_key key;
+      for (std::size_t i = 0; i < 4; ++i) key[i] = static_cast<std::uint8_t>(rest[x.header - 4 + i]);
+      wire::apply_mask(partial.payload.data(), partial.payload.size(), key, 0);
+    }
+    return inflater->inflate(partial);
+  };
   // Where the replay stops other than on a rejected data frame: the
   // message in progress, if any, is unfinished.
   const auto stop_inside = [&] {
@@ -167,6 +184,10 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
       r.error_frame = frames;
       const frame_extent x = extent_of(rest);
       r.frame_complete = x.header_whole && rest.size() - x.header >= x.length;
+      if (r.error == wire::error::length_top_bit_set) {
+        const auto pe = inflate_partial(rest, x);
+        r.rejected_frame_bad_data = pe == wire::error::bad_compressed_data || pe == wire::error::invalid_utf8;
+      }
       // A close frame's code, unmasked, even when lastword rejects it.
       if (x.header_whole && (static_cast<std::uint8_t>(rest[0]) & 0x0f) == 0x8 && x.length >= 2 &&
           rest.size() >= x.header + 2) {
@@ -181,20 +202,9 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
     }
     if (st != wire::frame_decoder::status::frame) {
       // The stream ends inside a frame: does what came of it inflate too big?
-      const frame_extent x = extent_of(rest);
-      const auto op = rest.empty() ? wire::opcode::close : static_cast<wire::opcode>(rest[0] & 0x0f);
-      if (inflater && x.header_whole && !wire::is_control(op)) {
-        wire::frame partial{op, false, std::string(rest.substr(x.header)),
-                            (static_cast<std::uint8_t>(rest[0]) & 0x40) != 0};
-        if (static_cast<std::uint8_t>(rest[1]) & 0x80) {
-          wire::mask_key key;
-          for (std::size_t i = 0; i < 4; ++i) key[i] = static_cast<std::uint8_t>(rest[x.header - 4 + i]);
-          wire::apply_mask(partial.payload.data(), partial.payload.size(), key, 0);
-        }
-        const auto pe = inflater->inflate(partial);
-        r.unfinished_frame_inflates_too_big = pe == wire::error::inflated_too_big;
-        r.unfinished_frame_bad_data = pe == wire::error::bad_compressed_data || pe == wire::error::invalid_utf8;
-      }
+      const auto pe = inflate_partial(rest, extent_of(rest));
+      r.unfinished_frame_inflates_too_big = pe == wire::error::inflated_too_big;
+      r.unfinished_frame_bad_data = pe == wire::error::bad_compressed_data || pe == wire::error::invalid_utf8;
       return r;
     }
     if (f.op == wire::opcode::close) {
@@ -453,6 +463,12 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // 1002) and over any size limit (1009): lastword checks the form first,
   // Beast the limit.
   if (e == wire::error::length_top_bit_set && a.code == 1002 && b.code == 1009) return "top-bit-length-over-limit";
+  // ... and with permessage-deflate Beast, which limits only the inflated
+  // message, inflates such a frame's bytes as they arrive: where they do
+  // not inflate (or not to UTF-8), it fails with 1007.
+  if (e == wire::error::length_top_bit_set && a.code == 1002 && b.code == 1007 && r.rejected_frame_bad_data &&
+      a.messages == r.messages)
+    return "top-bit-length-bad-deflate-data";
   // Close codes from 5000 up: RFC 6455 section 7.4.2 defines codes up to
   // 4999 only; lastword fails the connection (1002), Beast accepts them.
   // Reported as a Beast finding in the README, counted here.

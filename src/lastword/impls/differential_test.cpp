@@ -286,6 +286,10 @@ TEST(DifferentialDeflate, FoundInputsAreNamedForWhatTheyAre) {
       // The stream ends inside a compressed frame whose bytes so far do not
       // inflate: Beast 1007 as they arrive, lastword EOF first (1006; seed 43).
       {"regression-deflate-bad-data-in-unfinished-frame", "bad-deflate-data-in-unfinished-frame"},
+      // A compressed frame with a 64-bit length whose top bit is set:
+      // lastword 1002 on the header; Beast inflates the bytes that follow
+      // and fails on them (1007; seed 49).
+      {"regression-deflate-top-bit-length-bad-data", "top-bit-length-bad-deflate-data"},
       {"regression-deflate-compressed-frame-over-limit", "compressed-frame-over-limit"},
       // A BFINAL block in a message's first frames: Beast's read fails there
       // (1006); lastword goes on and fails on a reserved opcode (1002).
