@@ -3,8 +3,8 @@
 //
 // `reference` is lastword's own stack. Every other entry is a regression
 // variant of it (one small, documented difference that reproduces a real
-// bug of a WebSocket library, ../shared/REGRESSIONS.md, or a planted bug of
-// lastword's own design), or another library. An entry carries its
+// bug of a WebSocket library, named in the entry's provenance, or a planted
+// bug of lastword's own design), or another library. An entry carries its
 // provenance and a factory for each form in which a layer can run it: the
 // connection in the simulation, the Sans-I/O receiver, the message queue.
 // A layer runs every entry it can express, derived from those factories
