@@ -38,48 +38,63 @@ std::vector<std::string> words(const std::vector<model::outcome>& outs) {
   return w;
 }
 
-// The results of steps [first, ...) of the schedule, as the same words.
-// A send() of a continuation frame is not a word of its own: the model
-// counts messages, and a message's frames sent in one turn are written
-// (or fail) together, so its result is that of the message's first frame.
-std::vector<std::string> observed(const scenario::scenario& s, const history::history& h, std::size_t first,
-                                  std::size_t end) {
-  std::unordered_map<std::size_t, history::call_kind> kinds;
-  std::unordered_map<std::size_t, bool> continuation;
-  std::vector<std::string> w;
+// The results of every step of the schedule, as the same words, step by
+// step ([k]: the results that came in step k's turn), in one pass over the
+// history. A send() of a continuation frame is not a word of its own: the
+// model counts messages, and a message's frames sent in one turn are
+// written (or fail) together, so its result is that of the message's first
+// frame.
+std::vector<std::vector<std::string>> observed_by_step(const scenario::scenario& s, const history::history& h) {
+  struct call_info {
+    history::call_kind what = history::call_kind::recv;
+    bool continuation = false;
+  };
+  std::vector<call_info> calls;  // by call id (ids count from 1)
+  std::vector<std::vector<std::string>> w(s.schedule.size());
   for (const auto& e : h.events) {
     if (e.k == history::event::kind::call) {
-      kinds[e.call] = e.what;
-      continuation[e.call] = e.what == history::call_kind::send && e.step < s.schedule.size() &&
-                             s.schedule[e.step].frame == scenario::peer_frame::kind::continuation;
+      if (calls.size() <= e.call) calls.resize(e.call + 1);
+      calls[e.call] = {e.what, e.what == history::call_kind::send && e.step < s.schedule.size() &&
+                                   s.schedule[e.step].frame == scenario::peer_frame::kind::continuation};
     }
-    if (e.k != history::event::kind::result || e.step < first || e.step >= end) continue;
+    if (e.k != history::event::kind::result || e.step >= w.size()) continue;
+    const call_info c = e.call < calls.size() ? calls[e.call] : call_info{};
+    auto& out = w[e.step];
     const auto& r = e.result;
     using K = history::call_result::kind;
     switch (r.k) {
       case K::message: {
         if (r.data.empty()) {
-          w.push_back("stream-end");
+          out.push_back("stream-end");
         } else {
           const auto f = r.data.find('f');
-          w.push_back("message " + r.data.substr(0, f));
+          out.push_back("message " + r.data.substr(0, f));
         }
         break;
       }
-      case K::fragment: w.push_back("fragment " + r.data); break;
-      case K::closed: w.push_back(kinds[e.call] == history::call_kind::close ? "close-returned" : "closed"); break;
-      case K::timeout: w.push_back("timeout"); break;
-      case K::cancelled: w.push_back("cancelled"); break;
-      case K::busy: w.push_back("busy"); break;
-      case K::refused: w.push_back("refused"); break;  // the model's close(1000) is never refused
+      case K::fragment: out.push_back("fragment " + r.data); break;
+      case K::closed: out.push_back(c.what == history::call_kind::close ? "close-returned" : "closed"); break;
+      case K::timeout: out.push_back("timeout"); break;
+      case K::cancelled: out.push_back("cancelled"); break;
+      case K::busy: out.push_back("busy"); break;
+      case K::refused: out.push_back("refused"); break;  // the model's close(1000) is never refused
       case K::sent:
-        if (!continuation[e.call]) w.push_back("sent");
+        if (!c.continuation) out.push_back("sent");
         break;
       case K::failed:
-        if (!continuation[e.call]) w.push_back("send-failed");
+        if (!c.continuation) out.push_back("send-failed");
         break;
     }
   }
+  return w;
+}
+
+// The words of steps [first, end), sorted.
+std::vector<std::string> observed(const std::vector<std::vector<std::string>>& by_step, std::size_t first,
+                                  std::size_t end) {
+  std::vector<std::string> w;
+  for (std::size_t k = first; k < end && k < by_step.size(); ++k)
+    w.insert(w.end(), by_step[k].begin(), by_step[k].end());
   std::sort(w.begin(), w.end());
   return w;
 }
@@ -206,7 +221,8 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   }
   if (const auto v = history::judge(sc, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
-  const auto d = follow(m, from, a, observed(sc, h, first, sc.schedule.size()), sc.schedule.size(), next, transitions);
+  const auto d =
+      follow(m, from, a, observed(observed_by_step(sc, h), first, sc.schedule.size()), sc.schedule.size(), next, transitions);
   if (!d) return std::nullopt;
   failure f{d->invariant, d->what, sc, sc.schedule.size()};
   if (!d->model_itself) {
@@ -265,6 +281,7 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
   if (const auto v = history::judge(sc, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
   // Follow the model with exact sets, comparing each step's results.
+  const auto by_step = observed_by_step(sc, h);
   std::vector<std::uint64_t> current{initial.pack()};
   std::size_t step = 0;
   for (std::size_t i = 0; i < path.size(); ++i) {
@@ -272,7 +289,7 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
     const std::size_t first = step, end = step + (joined(a) ? 2 : 1);
     step = end;
     std::vector<std::uint64_t> next;
-    if (const auto d = follow(m, current, a, observed(sc, h, first, end), end, next, nullptr))
+    if (const auto d = follow(m, current, a, observed(by_step, first, end), end, next, nullptr))
       return failure{d->invariant, d->what, sc, d->model_itself ? sc.schedule.size() : end};
     current = std::move(next);
   }
