@@ -10,11 +10,14 @@
 // on the scope's Promela model (lastword explore --promela; pan compiled with
 // -O2 -DSAFETY -DNOREDUCE, hash table sized to about twice the states), its
 // states per second by CPU time and wall clock and its memory from pan's own
-// report. Each figure is the best of the runs. Then the reference's
+// report. lastword's runs and SPIN's alternate; each figure is the best of
+// the runs. Then the reference's
 // refinement runs per second with one and two threads, alternately. The
 // load average is printed before and after: on a loaded machine the wall
 // clock figures (and the speed-up) are lower than the CPU figures.
 // `--quick` runs the smallest scopes once (ctest smoke test).
+// `--scopes 3x2,4x3` measures those scopes only; `--refinement 3x2` (or
+// `none`) picks the refinement rows' scopes.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,78 +87,131 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-spin_run run_spin(const model::machine& m, const fs::path& dir, std::uint64_t expected, int repeats) {
-  spin_run out;
-  fs::create_directories(dir);
-  std::ofstream(dir / "model.pml") << model::promela(m);
-  int w = 10;
-  while ((std::uint64_t{1} << w) < 2 * expected) ++w;
-  const std::string cd = "cd '" + dir.string() + "' && ";
-  if (std::system((cd + "spin -a model.pml >spin.out 2>&1").c_str()) != 0) {
-    out.error = "spin -a failed (is SPIN installed? apt-get install spin, or bash scripts/setup.sh): " +
-                slurp(dir / "spin.out");
-    return out;
+// SPIN on one scope: compiled once, then run alternately with lastword's
+// checker (so that both see the same load on a shared machine).
+class spin_model {
+ public:
+  spin_model(const model::machine& m, const fs::path& dir, std::uint64_t expected)
+      : cd_("cd '" + dir.string() + "' && ") {
+    fs::create_directories(dir);
+    std::ofstream(dir / "model.pml") << model::promela(m);
+    while ((std::uint64_t{1} << w_) < 2 * expected) ++w_;
+    dir_ = dir;
+    if (std::system((cd_ + "spin -a model.pml >spin.out 2>&1").c_str()) != 0) {
+      out_.error = "spin -a failed (is SPIN installed? apt-get install spin, or bash scripts/setup.sh): " +
+                   slurp(dir / "spin.out");
+      return;
+    }
+    if (std::system((cd_ + "gcc -O2 -DSAFETY -DNOREDUCE -DMEMLIM=8192 -o pan pan.c >gcc.out 2>&1").c_str()) != 0)
+      out_.error = "gcc failed on pan.c: " + slurp(dir / "gcc.out");
   }
-  if (std::system((cd + "gcc -O2 -DSAFETY -DNOREDUCE -DMEMLIM=8192 -o pan pan.c >gcc.out 2>&1").c_str()) != 0) {
-    out.error = "gcc failed on pan.c: " + slurp(dir / "gcc.out");
-    return out;
+
+  // One exhaustive run; false (and result().error says why) if it failed.
+  bool once() {
+    if (!out_.error.empty()) return false;
+    for (;;) {
+      const double w0 = now(), c0 = cpu_seconds(RUSAGE_CHILDREN);
+      const int rc = std::system(
+          (cd_ + "./pan -m" + std::to_string(depth_) + " -w" + std::to_string(w_) + " >pan.out 2>&1").c_str());
+      const double wall = now() - w0, cpu = cpu_seconds(RUSAGE_CHILDREN) - c0;
+      if (rc != 0) {
+        out_.error = "pan failed: " + slurp(dir_ / "pan.out");
+        return false;
+      }
+      text_ = slurp(dir_ / "pan.out");
+      // The DFS stack as deep as needed and no deeper (pan allocates it):
+      // start at 10,000 and grow tenfold while pan says it was too small.
+      if (text_.find("max search depth too small") != std::string::npos && depth_ < 100000000) {
+        depth_ *= 10;
+        continue;
+      }
+      out_.wall = std::min(out_.wall, wall);
+      out_.cpu = std::min(out_.cpu, cpu);
+      return true;
+    }
   }
-  // The DFS stack as deep as needed and no deeper (pan allocates it):
-  // start at 10,000 and grow tenfold while pan says it was too small.
-  long depth = 10000;
-  std::string text;
-  for (int k = 0; k < repeats; ++k) {
-    const double w0 = now(), c0 = cpu_seconds(RUSAGE_CHILDREN);
-    const int rc = std::system(
-        (cd + "./pan -m" + std::to_string(depth) + " -w" + std::to_string(w) + " >pan.out 2>&1").c_str());
-    const double wall = now() - w0, cpu = cpu_seconds(RUSAGE_CHILDREN) - c0;
-    if (rc != 0) {
-      out.error = "pan failed: " + slurp(dir / "pan.out");
+
+  // The best run's times, and the state counts and memory pan reported.
+  spin_run result() {
+    spin_run out = out_;
+    if (!out.error.empty()) return out;
+    auto number_before = [&](const char* what) {
+      const auto at = text_.find(what);
+      if (at == std::string::npos) return -1.0;
+      auto begin = text_.rfind('\n', at);
+      begin = begin == std::string::npos ? 0 : begin + 1;
+      return std::atof(text_.substr(begin, at - begin).c_str());
+    };
+    out.stored = static_cast<unsigned long long>(number_before("states, stored"));
+    out.state_mib = number_before("equivalent memory usage for states");
+    out.total_mib = number_before("total actual memory usage");
+    // pan: "equivalent memory usage for states (stored*(State-vector + overhead))".
+    if (out.stored > 0) out.vector_bytes = out.state_mib * 1048576.0 / static_cast<double>(out.stored);
+    if (text_.find("max search depth too small") != std::string::npos) {
+      out.error = "pan's search depth (-m) was too small: the search was not exhaustive";
       return out;
     }
-    text = slurp(dir / "pan.out");
-    if (text.find("max search depth too small") != std::string::npos && depth < 100000000) {
-      depth *= 10;
-      --k;
-      continue;
+    if (text_.find("errors: 0") == std::string::npos) {
+      out.error = "SPIN reported errors: " + text_;
+      return out;
     }
-    out.wall = std::min(out.wall, wall);
-    out.cpu = std::min(out.cpu, cpu);
-  }
-  auto number_before = [&](const char* what) {
-    const auto at = text.find(what);
-    if (at == std::string::npos) return -1.0;
-    auto begin = text.rfind('\n', at);
-    begin = begin == std::string::npos ? 0 : begin + 1;
-    return std::atof(text.substr(begin, at - begin).c_str());
-  };
-  out.stored = static_cast<unsigned long long>(number_before("states, stored"));
-  out.state_mib = number_before("equivalent memory usage for states");
-  out.total_mib = number_before("total actual memory usage");
-  // pan: "equivalent memory usage for states (stored*(State-vector + overhead))".
-  if (out.stored > 0) out.vector_bytes = out.state_mib * 1048576.0 / static_cast<double>(out.stored);
-  if (text.find("max search depth too small") != std::string::npos) {
-    out.error = "pan's search depth (-m) was too small: the search was not exhaustive";
+    out.ok = true;
     return out;
   }
-  if (text.find("errors: 0") == std::string::npos) {
-    out.error = "SPIN reported errors: " + text;
-    return out;
-  }
-  out.ok = true;
-  return out;
-}
+
+ private:
+  std::string cd_;
+  fs::path dir_;
+  int w_ = 10;
+  long depth_ = 10000;
+  std::string text_;
+  spin_run out_;
+};
 
 }  // namespace
 
+struct named {
+  int messages, fragments;
+};
+
+// "3x2,4x3" (or "none"); false if it is not such a list.
+bool parse_scopes(const char* text, std::vector<named>& out) {
+  out.clear();
+  if (std::strcmp(text, "none") == 0) return true;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    int m = 0, f = 0;
+    char x = 0, extra = 0;
+    if (std::sscanf(item.c_str(), "%d%c%d%c", &m, &x, &f, &extra) != 3 || x != 'x' || m < 0 || m > 9 || f < 1 ||
+        f > 9)
+      return false;
+    out.push_back({m, f});
+  }
+  return !out.empty();
+}
+
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  std::vector<named> scopes{{3, 2}, {3, 3}, {4, 2}, {4, 3}}, refinement{{3, 2}};
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+      scopes = {{1, 1}, {2, 2}};
+      refinement = {{1, 1}};
+    } else if (std::strcmp(argv[i], "--scopes") == 0 && has_value && parse_scopes(argv[i + 1], scopes)) {
+      ++i;
+    } else if (std::strcmp(argv[i], "--refinement") == 0 && has_value && parse_scopes(argv[i + 1], refinement)) {
+      ++i;
+    } else {
+      std::fprintf(stderr,
+                   "usage: model_bench [--quick] [--scopes MxF,...|none] [--refinement MxF,...|none]\n"
+                   "  (M messages 0..9, F fragments 1..9; default --scopes 3x2,3x3,4x2,4x3 --refinement 3x2)\n");
+      return 2;
+    }
+  }
   const int repeats = quick ? 1 : 7;
-  struct named {
-    int messages, fragments;
-  };
-  const std::vector<named> scopes = quick ? std::vector<named>{{1, 1}, {2, 2}}
-                                          : std::vector<named>{{3, 2}, {3, 3}, {4, 2}, {4, 3}};
   const fs::path work = fs::temp_directory_path() / ("lastword-model-bench-" + std::to_string(getpid()));
   std::printf("Model checking against SPIN, same models, same run (best of %d).\n", repeats);
   print_load("at the start");
@@ -176,16 +232,18 @@ int main(int argc, char** argv) {
     sc.depth = 1000000;
     const model::machine m(sc);
     run one, two;
+    once(m, 1, one);  // the state count sizes SPIN's hash table
+    spin_model spin(m, work / (std::to_string(n.messages) + "x" + std::to_string(n.fragments)), one.r.states);
     for (int k = 0; k < repeats; ++k) {
-      once(m, 1, one);
+      if (k > 0) once(m, 1, one);
       once(m, 2, two);
+      if (!spin.once()) break;
     }
     if (!one.r.complete || one.r.found || two.r.states != one.r.states || two.r.transitions != one.r.transitions) {
       std::printf("lastword: scope %d x %d did not complete, or the threads disagree\n", n.messages, n.fragments);
       return 1;
     }
-    const auto sp = run_spin(m, work / (std::to_string(n.messages) + "x" + std::to_string(n.fragments)),
-                             one.r.states, repeats);
+    const auto sp = spin.result();
     if (!sp.ok) {
       std::printf("SPIN on %d x %d: %s\n", n.messages, n.fragments, sp.error.c_str());
       return 1;
@@ -215,7 +273,6 @@ int main(int argc, char** argv) {
   std::printf("\nRefinement of the reference (implementation runs per second, wall clock; best of %d):\n\n", quick ? 1 : 2);
   std::printf("| scope | model states | runs | 1 thread runs/s (per CPU second) | 2 threads runs/s | speed-up |\n"
               "|---|---|---|---|---|---|\n");
-  const std::vector<named> refinement = quick ? std::vector<named>{{1, 1}} : std::vector<named>{{3, 2}};
   for (const auto& n : refinement) {
     model::scope sc;
     sc.max_messages = n.messages;

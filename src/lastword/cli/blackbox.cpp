@@ -210,14 +210,14 @@ int run_blackbox(const std::vector<std::string>& args, std::ostream& out, std::o
   if (!seed) seed = std::random_device{}();
   // The profile each program runs under: one name when they share it,
   // else each program's.
-  std::string profiles(bb::profile_name(targets.front().prof.value_or(prof)));
-  for (const auto& t : targets)
-    if (t.prof.value_or(prof) != targets.front().prof.value_or(prof)) {
-      profiles.clear();
-      for (const auto& u : targets)
-        profiles += (profiles.empty() ? "" : ", ") + u.name + ": " + std::string(bb::profile_name(u.prof.value_or(prof)));
-      break;
-    }
+  const auto profile_of = [&](const auto& t) { return t.prof.value_or(prof); };
+  std::string profiles(bb::profile_name(profile_of(targets.front())));
+  if (std::any_of(targets.begin(), targets.end(),
+                  [&](const auto& t) { return profile_of(t) != profile_of(targets.front()); })) {
+    profiles.clear();
+    for (const auto& t : targets)
+      profiles += (profiles.empty() ? "" : ", ") + t.name + ": " + std::string(bb::profile_name(profile_of(t)));
+  }
   out << "lastword blackbox: seed " << *seed << ", " << repeat << " repetitions, profile " << profiles
       << (judging.waived.empty() ? "" : ", waived " + judging.waived) << "\n";
 

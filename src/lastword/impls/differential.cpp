@@ -140,6 +140,10 @@ frame_extent extent_of(std::string_view rest) {
   return x;
 }
 
+// What a frame's data inflating gives, as far as it came: data that does
+// not inflate, or not to UTF-8.
+bool bad_data(std::error_code e) { return e == wire::error::bad_compressed_data || e == wire::error::invalid_utf8; }
+
 stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
   stream_replay r;
   const std::uint64_t limit = o.unlimited ? std::uint64_t{1} << 40 : c.max_message;
@@ -186,7 +190,7 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
       r.frame_complete = x.header_whole && rest.size() - x.header >= x.length;
       if (r.error == wire::error::length_top_bit_set) {
         const auto pe = inflate_partial(rest, x);
-        r.rejected_frame_bad_data = pe == wire::error::bad_compressed_data || pe == wire::error::invalid_utf8;
+        r.rejected_frame_bad_data = bad_data(pe);
       }
       // A close frame's code, unmasked, even when lastword rejects it.
       if (x.header_whole && (static_cast<std::uint8_t>(rest[0]) & 0x0f) == 0x8 && x.length >= 2 &&
@@ -204,7 +208,7 @@ stream_replay replay_stream(const differential_case& c, replay_options o = {}) {
       // The stream ends inside a frame: does what came of it inflate too big?
       const auto pe = inflate_partial(rest, extent_of(rest));
       r.unfinished_frame_inflates_too_big = pe == wire::error::inflated_too_big;
-      r.unfinished_frame_bad_data = pe == wire::error::bad_compressed_data || pe == wire::error::invalid_utf8;
+      r.unfinished_frame_bad_data = bad_data(pe);
       return r;
     }
     if (f.op == wire::opcode::close) {
@@ -289,6 +293,17 @@ bool compressed_over_limit(const stream_replay& s) {
 // the exception's name.
 std::string exception_for(const differential_case& c, const receive_outcome& a, const receive_outcome& b) {
   const stream_replay r = replay_stream(c);
+  // Replays with text read as binary (is the data bad further on?), with
+  // and without the size limit: made when first asked for, then kept.
+  std::optional<stream_replay> binary_replay, binary_unlimited_replay;
+  const auto binary_replay_of = [&]() -> const stream_replay& {
+    if (!binary_replay) binary_replay = replay_stream(c, {.text_as_binary = true});
+    return *binary_replay;
+  };
+  const auto unlimited_binary_replay_of = [&]() -> const stream_replay& {
+    if (!binary_unlimited_replay) binary_unlimited_replay = replay_stream(c, {.text_as_binary = true, .unlimited = true});
+    return *binary_unlimited_replay;
+  };
   const std::error_code e = r.error;
   const std::optional<std::uint16_t> close_code = r.close_code;
   // A known Beast finding (README), not a design difference: Beast delivers
@@ -325,7 +340,7 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
       return b.messages.size() < s.final_block.size() && s.final_block[b.messages.size()];
     };
     if (reaches_final_block(r) ||
-        (e == wire::error::invalid_utf8 && reaches_final_block(replay_stream(c, {.text_as_binary = true}))))
+        (e == wire::error::invalid_utf8 && reaches_final_block(binary_replay_of())))
       return "finding: beast-drops-message-ending-in-final-deflate-block";
   }
   // A known Beast finding (README): a message whose DEFLATE data, with the
@@ -379,8 +394,8 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // messages before it, lastword failed with 1007 and Beast reported 1006.
   // (The message's data is bad even where lastword first found its
   // inflated text not UTF-8.)
-  const bool bad_deflate = c.deflate && (e == wire::error::bad_compressed_data || e == wire::error::invalid_utf8) &&
-                           replay_stream(c, {.text_as_binary = true}).error == wire::error::bad_compressed_data;
+  const bool bad_deflate = c.deflate && bad_data(e) &&
+                           binary_replay_of().error == wire::error::bad_compressed_data;
   if (bad_deflate && a.code == 1007 && b.code == 1006)
     return "finding: beast-bad-deflate-data-without-close-frame";
   // Data that does not inflate, where Beast's own inflater (Beast carries a
@@ -398,7 +413,7 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // same, and the stream without a size limit fails on bad compressed data.
   if (c.deflate && (e == wire::error::inflated_too_big || e == wire::error::message_too_big) && a.code == 1009 &&
       b.code == 1006 && a.messages == r.messages &&
-      replay_stream(c, {.text_as_binary = true, .unlimited = true}).error == wire::error::bad_compressed_data)
+      unlimited_binary_replay_of().error == wire::error::bad_compressed_data)
     return "finding: beast-bad-deflate-data-without-close-frame";
   // The text of a message that never arrives whole (the stream fails,
   // closes or ends before its final frame) is not UTF-8 as far as it
@@ -415,13 +430,13 @@ std::string exception_for(const differential_case& c, const receive_outcome& a, 
   // differs, or the code of that close frame).
   if (c.deflate && e == wire::error::invalid_utf8 && r.inside_message && a.code == 1007 &&
       a.messages == r.messages) {
-    const stream_replay binary = replay_stream(c, {.text_as_binary = true});
+    const stream_replay& binary = binary_replay_of();
     // Beast's bad-deflate finding (1006) where that frame does not inflate,
     // also past the size limit when lastword stopped at the limit first.
     const bool beast_dropped_bad_data =
         b.code == 1006 && (binary.error == wire::error::bad_compressed_data ||
                            (binary.error == wire::error::inflated_too_big &&
-                            replay_stream(c, {.text_as_binary = true, .unlimited = true}).error ==
+                            unlimited_binary_replay_of().error ==
                                 wire::error::bad_compressed_data));
     if ((beast_reports_the_end_as(binary, b.code) || compressed_over_limit(binary) || beast_dropped_bad_data) &&
         (binary.inside_message || binary.error) && binary.messages.size() == r.messages.size())
