@@ -92,11 +92,10 @@ std::string slurp(const fs::path& p) {
 class spin_model {
  public:
   spin_model(const model::machine& m, const fs::path& dir, std::uint64_t expected)
-      : cd_("cd '" + dir.string() + "' && ") {
+      : cd_("cd '" + dir.string() + "' && "), dir_(dir) {
     fs::create_directories(dir);
     std::ofstream(dir / "model.pml") << model::promela(m);
     while ((std::uint64_t{1} << w_) < 2 * expected) ++w_;
-    dir_ = dir;
     if (std::system((cd_ + "spin -a model.pml >spin.out 2>&1").c_str()) != 0) {
       out_.error = "spin -a failed (is SPIN installed? apt-get install spin, or bash scripts/setup.sh): " +
                    slurp(dir / "spin.out");

@@ -43,8 +43,10 @@ std::vector<std::string> words(const std::vector<model::outcome>& outs) {
 // history. A send() of a continuation frame is not a word of its own: the
 // model counts messages, and a message's frames sent in one turn are
 // written (or fail) together, so its result is that of the message's first
-// frame.
-std::vector<std::vector<std::string>> observed_by_step(const scenario::scenario& s, const history::history& h) {
+// frame. Steps before `first` get no words (their calls are still
+// recorded: a later result may belong to an earlier call).
+std::vector<std::vector<std::string>> observed_by_step(const scenario::scenario& s, const history::history& h,
+                                                       std::size_t first = 0) {
   struct call_info {
     history::call_kind what = history::call_kind::recv;
     bool continuation = false;
@@ -57,7 +59,7 @@ std::vector<std::vector<std::string>> observed_by_step(const scenario::scenario&
       calls[e.call] = {e.what, e.what == history::call_kind::send && e.step < s.schedule.size() &&
                                    s.schedule[e.step].frame == scenario::peer_frame::kind::continuation};
     }
-    if (e.k != history::event::kind::result || e.step >= w.size()) continue;
+    if (e.k != history::event::kind::result || e.step >= w.size() || e.step < first) continue;
     const call_info c = e.call < calls.size() ? calls[e.call] : call_info{};
     auto& out = w[e.step];
     const auto& r = e.result;
@@ -222,7 +224,7 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   if (const auto v = history::judge(sc, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
   const auto d =
-      follow(m, from, a, observed(observed_by_step(sc, h), first, sc.schedule.size()), sc.schedule.size(), next, transitions);
+      follow(m, from, a, observed(observed_by_step(sc, h, first), first, sc.schedule.size()), sc.schedule.size(), next, transitions);
   if (!d) return std::nullopt;
   failure f{d->invariant, d->what, sc, sc.schedule.size()};
   if (!d->model_itself) {
