@@ -358,13 +358,14 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     script = model::state::unpack(nodes[i].states.front()).script;
     return std::vector<model::action>(rev.rbegin(), rev.rend());
   };
+  std::uint64_t work_bytes = 0;  // the largest level's task list and a chunk's outcomes
   auto finish = [&] {
     r.states = model_states.size();
     r.paths = nodes.size();
     r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     std::uint64_t bytes = nodes.capacity() * sizeof(node) + visited.bucket_count() * sizeof(void*);
     for (const auto& n : nodes) bytes += 2 * n.states.capacity() * sizeof(std::uint64_t) + 4 * sizeof(void*);
-    r.peak_bytes = bytes + model_states.size() * (sizeof(std::uint64_t) + 2 * sizeof(void*));
+    r.peak_bytes = bytes + work_bytes + model_states.size() * (sizeof(std::uint64_t) + 2 * sizeof(void*));
     return r;
   };
   for (const auto& s : m.initial_states()) {
@@ -383,10 +384,14 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   // One run: a step from a set of states along a path. Tasks of a level are
   // independent, so they run on the threads; their results are then taken
   // in the one-thread order, which makes the result the one-thread result.
+  // A task names its node (or merge point) and its step; the worker builds
+  // the path itself, and a level runs in chunks, so that memory holds a
+  // chunk's paths and outcomes, not a whole level's.
+  std::vector<node> merges, merges_next;  // merge points awaiting their lookahead
   struct task {
-    const std::vector<std::uint64_t>* from;
-    std::vector<model::action> path;  // ends with the step
-    bool merge;                       // a lookahead from a merge point
+    std::uint32_t index;  // into nodes, or into merges for a lookahead
+    model::action step;
+    bool merge;  // a lookahead from a merge point
   };
   struct outcome {
     std::optional<failure> f;
@@ -394,81 +399,79 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     std::uint64_t transitions = 0;
     bool skipped = false;
   };
-  auto run_tasks = [&](const std::vector<task>& tasks) {
-    std::vector<outcome> out(tasks.size());
+  auto run_one = [&](const task& t, outcome& o) {
+    std::uint16_t script = 0;
+    const node& n = t.merge ? merges[t.index] : nodes[t.index];
+    std::vector<model::action> path = path_to(t.merge ? n.parent : t.index, script);
+    if (t.merge) path.push_back(n.via);
+    path.push_back(t.step);
+    o.f = check_step(m, n.states, path, impl, o.next, &o.transitions, &o.skipped, judging);
+  };
+  constexpr std::size_t chunk = 8192;
+  std::vector<outcome> outs;
+  auto run_tasks = [&](const task* tasks, std::size_t count) {
+    outs.clear();
+    outs.resize(count);
     std::atomic<std::size_t> next_task{0};
     auto work = [&] {
       for (;;) {
         const std::size_t k = next_task.fetch_add(1);
-        if (k >= tasks.size()) return;
-        auto& o = out[k];
-        o.f = check_step(m, *tasks[k].from, tasks[k].path, impl, o.next, &o.transitions, &o.skipped, judging);
+        if (k >= count) return;
+        run_one(tasks[k], outs[k]);
       }
     };
     std::vector<std::thread> threads;
-    for (int t = 1; t < jobs && static_cast<std::size_t>(t) < tasks.size(); ++t) threads.emplace_back(work);
+    for (int t = 1; t < jobs && static_cast<std::size_t>(t) < count; ++t) threads.emplace_back(work);
     work();
     for (auto& t : threads) t.join();
-    return out;
   };
 
-  std::vector<node> merges, merges_next;  // merge points awaiting their lookahead
   std::size_t level_begin = 0;
   int depth = 0;
+  std::vector<task> tasks;
   for (; depth < m.bounds().depth && (level_begin < nodes.size() || !merges.empty()); ++depth) {
     const std::size_t level_end = nodes.size();
-    std::vector<task> tasks;
-    for (std::size_t i = level_begin; i < level_end; ++i) {
-      std::uint16_t script = 0;
-      std::vector<model::action> path = path_to(static_cast<std::uint32_t>(i), script);
-      for (model::action a : actions) {
-        path.push_back(a);
-        tasks.push_back({&nodes[i].states, path, false});
-        path.pop_back();
+    tasks.clear();
+    for (std::size_t i = level_begin; i < level_end; ++i)
+      for (model::action a : actions) tasks.push_back({static_cast<std::uint32_t>(i), a, false});
+    for (std::size_t i = 0; i < merges.size(); ++i)
+      for (model::action b : actions) tasks.push_back({static_cast<std::uint32_t>(i), b, true});
+    for (std::size_t c = 0; c < tasks.size(); c += chunk) {
+      const std::size_t count = std::min(chunk, tasks.size() - c);
+      // Nodes are added only between chunks, while no worker reads them.
+      run_tasks(tasks.data() + c, count);
+      work_bytes = std::max<std::uint64_t>(work_bytes, tasks.capacity() * sizeof(task) + outs.capacity() * sizeof(outcome));
+      for (std::size_t k = 0; k < count; ++k) {
+        auto& o = outs[k];
+        const task& t = tasks[c + k];
+        r.transitions += o.transitions;
+        if (o.skipped) ++r.not_applicable;
+        if (!o.next.empty() || o.f) ++r.runs;
+        for (std::uint64_t packed : o.next) model_states.emplace(packed, 0);
+        if (o.f) {
+          r.found = std::move(o.f);
+          r.depth = depth + 1;
+          return finish();
+        }
+        if (t.merge || o.next.empty()) continue;  // a lookahead, or not enabled
+        if (visited.emplace(o.next, static_cast<std::uint32_t>(nodes.size())).second) {
+          nodes.push_back({std::move(o.next), t.index, t.step});
+          continue;
+        }
+        // A merge: this path reaches states already explored along a
+        // shorter one. An implementation whose hidden state differs between
+        // the two paths would be checked only along the first; one step of
+        // lookahead from here (with the paths one longer, so in the next
+        // level) shows most such divergences.
+        if (depth + 1 < m.bounds().depth) merges_next.push_back({std::move(o.next), t.index, t.step});
       }
-    }
-    for (const auto& mg : merges) {
-      std::uint16_t script = 0;
-      std::vector<model::action> path = path_to(mg.parent, script);
-      path.push_back(mg.via);
-      for (model::action b : actions) {
-        path.push_back(b);
-        tasks.push_back({&mg.states, path, true});
-        path.pop_back();
+      if (progress && clock_type::now() - last_progress > std::chrono::seconds(2)) {
+        last_progress = clock_type::now();
+        r.states = model_states.size();
+        r.depth = depth;
+        r.seconds = std::chrono::duration<double>(last_progress - start).count();
+        progress(r);
       }
-    }
-    auto outs = run_tasks(tasks);
-    for (std::size_t k = 0; k < tasks.size(); ++k) {
-      auto& o = outs[k];
-      r.transitions += o.transitions;
-      if (o.skipped) ++r.not_applicable;
-      if (!o.next.empty() || o.f) ++r.runs;
-      for (std::uint64_t packed : o.next) model_states.emplace(packed, 0);
-      if (o.f) {
-        r.found = std::move(o.f);
-        r.depth = depth + 1;
-        return finish();
-      }
-      if (tasks[k].merge || o.next.empty()) continue;  // a lookahead, or not enabled
-      const std::size_t i = level_begin + k / actions.size();
-      const model::action a = actions[k % actions.size()];
-      if (visited.emplace(o.next, static_cast<std::uint32_t>(nodes.size())).second) {
-        nodes.push_back({std::move(o.next), static_cast<std::uint32_t>(i), a});
-        continue;
-      }
-      // A merge: this path reaches states already explored along a
-      // shorter one. An implementation whose hidden state differs between
-      // the two paths would be checked only along the first; one step of
-      // lookahead from here (with the paths one longer, so in the next
-      // level) shows most such divergences.
-      if (depth + 1 < m.bounds().depth) merges_next.push_back({std::move(o.next), static_cast<std::uint32_t>(i), a});
-    }
-    if (progress && clock_type::now() - last_progress > std::chrono::seconds(2)) {
-      last_progress = clock_type::now();
-      r.states = model_states.size();
-      r.depth = depth;
-      r.seconds = std::chrono::duration<double>(last_progress - start).count();
-      progress(r);
     }
     merges = std::move(merges_next);
     merges_next.clear();
