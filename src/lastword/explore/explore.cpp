@@ -324,7 +324,7 @@ result explore_model(const model::machine& m, const model::explore_options& opti
 }
 
 result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress,
-                    const model::explore_options& options, const history::judge_options& judging) {
+                    const model::explore_options& options, const history::judge_options& judging, bool lookahead) {
   const auto start = clock_type::now();
   auto last_progress = start;
   result r;
@@ -463,7 +463,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
         // the two paths would be checked only along the first; one step of
         // lookahead from here (with the paths one longer, so in the next
         // level) shows most such divergences.
-        if (depth + 1 < m.bounds().depth) merges_next.push_back({std::move(o.next), t.index, t.step});
+        if (depth + 1 < m.bounds().depth && lookahead) merges_next.push_back({std::move(o.next), t.index, t.step});
       }
       if (progress && clock_type::now() - last_progress > std::chrono::seconds(2)) {
         last_progress = clock_type::now();

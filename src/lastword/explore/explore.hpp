@@ -86,8 +86,13 @@ bool expressible(model::action a, std::string_view impl);
 // own simulation: the clock and timers are per thread); the result is the
 // one-thread result. options.shard/shards select scripts as in the model.
 // `judging` goes to the judge on every run (its waiver).
+// A path that reaches a set of model states already explored (a merge) is
+// not expanded, but every step from it is run once (the lookahead), since
+// the implementation's hidden state may differ between the two paths;
+// `lookahead` false leaves that out (tests show what it finds).
 result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress = {},
-                    const model::explore_options& options = {}, const history::judge_options& judging = {});
+                    const model::explore_options& options = {}, const history::judge_options& judging = {},
+                    bool lookahead = true);
 
 // "complete: ..." or "bounded at depth ..." as model::closure.
 std::string closure(const result& r);

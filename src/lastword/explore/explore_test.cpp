@@ -112,6 +112,28 @@ TEST(Explore, ThreadsGiveTheOneThreadRefinementResult) {
   }
 }
 
+// The lookahead at merges can fail: legacy-cancel-after-dequeue's hidden
+// state (a message off the queue a turn before recv() returns) differs
+// between two paths to the same model states, and within depth 4 only the
+// run one step past such a merge shows it. Without the lookahead the
+// search passes that bound, and needs a longer path to refute the variant.
+TEST(Explore, TheLookaheadAtMergesFindsWhatTheShortestPathsMiss) {
+  const model::machine m(smaller());
+  const auto with = explore_impl(m, "legacy-cancel-after-dequeue");
+  ASSERT_TRUE(with.found.has_value());
+  const auto without = explore_impl(m, "legacy-cancel-after-dequeue", {}, {}, {}, false);
+  EXPECT_FALSE(without.found.has_value()) << scenario::print(without.found->counterexample);
+}
+
+TEST(Explore, WithoutTheLookaheadTheCounterexampleIsLonger) {
+  const model::machine m(small());  // depth 5
+  const auto with = explore_impl(m, "legacy-cancel-after-dequeue");
+  const auto without = explore_impl(m, "legacy-cancel-after-dequeue", {}, {}, {}, false);
+  ASSERT_TRUE(with.found.has_value());
+  ASSERT_TRUE(without.found.has_value());
+  EXPECT_GT(without.found->length, with.found->length);
+}
+
 TEST(Explore, RefinementSaysWhetherItsFrontierWasEmpty) {
   auto sc = smaller();
   const auto bounded = explore_impl(model::machine(sc), "reference");
