@@ -167,8 +167,6 @@ class spin_model {
   spin_run out_;
 };
 
-}  // namespace
-
 struct named {
   int messages, fragments;
 };
@@ -189,6 +187,8 @@ bool parse_scopes(const char* text, std::vector<named>& out) {
   }
   return !out.empty();
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   bool quick = false;

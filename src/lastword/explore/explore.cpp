@@ -136,6 +136,19 @@ bool never_a_no_op(model::action a) {
          a == model::action::send_fragmented;
 }
 
+// Whether a set of model states takes the action: enabled in at least one
+// state (the others stay where the action changes nothing), and in every
+// state for close() and send() (never a no-op).
+bool taken_by(const model::machine& m, const std::vector<std::uint64_t>& states, model::action a) {
+  bool some = false, every = true;
+  for (std::uint64_t packed : states) {
+    const bool e = !m.steps(model::state::unpack(packed), a).empty();
+    some = some || e;
+    every = every && e;
+  }
+  return some && (every || !never_a_no_op(a));
+}
+
 // Actions that are two schedule steps in one turn.
 bool joined(model::action a) {
   return a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof ||
@@ -203,15 +216,7 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
                                   bool* not_applicable, const history::judge_options& judging) {
   next.clear();
   const model::action a = path.back();
-  // Enabled in at least one of the states; the others stay where the
-  // action changes nothing.
-  bool some = false, every = true;
-  for (std::uint64_t packed : from) {
-    const bool e = !m.steps(model::state::unpack(packed), a).empty();
-    some = some || e;
-    every = every && e;
-  }
-  if (!some || (never_a_no_op(a) && !every)) return std::nullopt;
+  if (!taken_by(m, from, a)) return std::nullopt;
   model::state initial;
   initial.script = model::state::unpack(from.front()).script;
   const auto sc = m.to_scenario(initial, path);
@@ -259,16 +264,9 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
   std::vector<std::vector<std::uint64_t>> sets{{initial.pack()}};
   std::vector<model::action> path;
   for (model::action a : path_in) {
-    // Enabled in some state; close() and send() (never a no-op) in every
-    // state, so that they are enabled wherever the implementation turns
-    // out to be.
-    bool some = false, every = true;
-    for (auto packed : sets.back()) {
-      const bool e = !m.steps(model::state::unpack(packed), a).empty();
-      some = some || e;
-      every = every && e;
-    }
-    if (!some || (never_a_no_op(a) && !every)) continue;
+    // close() and send() only where every state takes them, so that they
+    // are enabled wherever the implementation turns out to be.
+    if (!taken_by(m, sets.back(), a)) continue;
     std::vector<std::uint64_t> all;
     for (auto packed : sets.back())
       for (const auto& x : m.steps_or_stay(model::state::unpack(packed), a)) all.push_back(x.next.pack());
