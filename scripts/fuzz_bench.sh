@@ -20,18 +20,23 @@
 #
 # usage: fuzz_bench.sh [--before DIR] --after DIR [--runs N | --seconds S]
 #                      [--seed N] [--cpu C] [--targets "a b ..."]
+#                      [--before-flags "..."] [--after-flags "..."]
 #   DIR: a build directory of the fuzz preset (holding fuzz_TARGET);
 #   --after alone (or --build DIR) measures one build.
+#   --before-flags/--after-flags: libFuzzer flags added after the options
+#   file's (so they win), e.g. the same build twice with
+#   --before-flags -use_value_profile=1 --after-flags -use_value_profile=0.
 #   Default: --seconds 10, --seed 1, --cpu 0, every target.
 # Example: scripts/fuzz_bench.sh --before ../before/build/fuzz --after build/fuzz
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 usage() {
-  echo "usage: fuzz_bench.sh [--before DIR] --after DIR [--runs N | --seconds S] [--seed N] [--cpu C] [--targets \"a b\"]" >&2
+  echo "usage: fuzz_bench.sh [--before DIR] --after DIR [--runs N | --seconds S] [--seed N] [--cpu C] [--targets \"a b\"]" \
+       "[--before-flags \"...\"] [--after-flags \"...\"]" >&2
   exit 2
 }
-before="" after="" runs="" seconds=10 seed=1 cpu=0
+before="" after="" runs="" seconds=10 seed=1 cpu=0 before_flags="" after_flags=""
 targets="connection assembler differential refinement protocol_receive"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,10 +47,16 @@ while [ $# -gt 0 ]; do
     --seed) [ $# -ge 2 ] || usage; seed=$2; shift 2 ;;
     --cpu) [ $# -ge 2 ] || usage; cpu=$2; shift 2 ;;
     --targets) [ $# -ge 2 ] || usage; targets=$2; shift 2 ;;
+    --before-flags) [ $# -ge 2 ] || usage; before_flags=$2; shift 2 ;;
+    --after-flags) [ $# -ge 2 ] || usage; after_flags=$2; shift 2 ;;
     *) echo "fuzz_bench: unknown argument '$1'" >&2; usage ;;
   esac
 done
 [ -n "$after" ] || { echo "fuzz_bench: give --after DIR (a fuzz preset build directory)" >&2; usage; }
+for f in $before_flags $after_flags; do
+  [[ "$f" =~ ^-[a-z_]+=[-0-9a-z_.]+$ ]] || { echo "fuzz_bench: '$f' is not a libFuzzer flag (-name=value)" >&2; usage; }
+done
+[ -z "$before_flags" ] || [ -n "$before" ] || { echo "fuzz_bench: --before-flags needs --before DIR" >&2; usage; }
 for n in $runs $seconds $seed $cpu; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "fuzz_bench: '$n' is not a number" >&2; usage; }
 done
@@ -73,6 +84,7 @@ budget=${runs:+-runs=$runs}
 budget=${budget:--max_total_time=$seconds}
 echo "fuzz_bench: seed $seed, ${runs:+$runs runs}${seconds:+$seconds s} per target and build, CPU $cpu," \
      "corpus $root/corpus, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -z "$before_flags$after_flags" ] || echo "fuzz_bench: flags: before '${before_flags}', after '${after_flags}'"
 printf '%-17s %-7s %10s %10s %12s %14s %7s %7s\n' target build execs exec/s exec/cpu-s "2nd-half ex/s" cov ft
 failed=0
 for t in $targets; do
@@ -87,6 +99,9 @@ for t in $targets; do
     ml=$(option "$t" max_len) vp=$(option "$t" use_value_profile)
     [ -n "$ml" ] && args+=(-max_len="$ml")
     [ -n "$vp" ] && args+=(-use_value_profile="$vp")
+    flags=$after_flags
+    [ "$name" = before ] && flags=$before_flags
+    for f in $flags; do args+=("$f"); done
     status=0
     TIMEFORMAT='%U %S'
     # Each line libFuzzer prints is stamped with the wall clock as it comes
