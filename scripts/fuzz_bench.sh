@@ -54,7 +54,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$after" ] || { echo "fuzz_bench: give --after DIR (a fuzz preset build directory)" >&2; usage; }
 for f in $before_flags $after_flags; do
-  [[ "$f" =~ ^-[a-z_]+=[-0-9a-z_.]+$ ]] || { echo "fuzz_bench: '$f' is not a libFuzzer flag (-name=value)" >&2; usage; }
+  [[ "$f" =~ ^-[a-z_]+=[-0-9A-Za-z_./:]+$ ]] || { echo "fuzz_bench: '$f' is not a libFuzzer flag (-name=value)" >&2; usage; }
 done
 [ -z "$before_flags" ] || [ -n "$before" ] || { echo "fuzz_bench: --before-flags needs --before DIR" >&2; usage; }
 for n in $runs $seconds $seed $cpu; do
