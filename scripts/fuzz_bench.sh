@@ -5,7 +5,8 @@
 # use_value_profile of fuzz/TARGET.options, as the nightly run uses them),
 # with a fixed seed and a fixed number of runs or a fixed time, and prints
 # one row per target and build: executions, executions per second (wall
-# clock, libFuzzer's figure) and per CPU second of the fuzzer process,
+# clock: libFuzzer's figure, or the process's own for a run under a
+# second, which libFuzzer reports as 0) and per CPU second of the fuzzer process,
 # executions per second over the run's second half (once the seed corpus
 # is loaded and new features come rarely: the rate a long nightly run
 # sees; libFuzzer's figure averages the start-up in), and the coverage
@@ -109,8 +110,10 @@ for t in $targets; do
     mkfifo "$work/stderr"
     (while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done <"$work/stderr" >"$work/stamped") &
     stamper=$!
+    started=$EPOCHREALTIME
     { time taskset -c "$cpu" "$here/fuzz_exec.sh" "$work" "$dir/fuzz_$t" -- "${args[@]}" 2>"$work/stderr" ||
         status=$?; } 2>"$work/cpu"
+    ended=$EPOCHREALTIME
     wait "$stamper" || true
     cut -d' ' -f2- "$work/stamped" >"$work/log"
     # Executions per CPU second (user + system) of the fuzzer: on a loaded
@@ -128,6 +131,11 @@ for t in $targets; do
       echo "fuzz_bench: $t ($name, $dir/fuzz_$t) failed (exit $status)" >&2
       failed=1
       continue
+    fi
+    # libFuzzer divides by whole seconds and prints 0 for a run shorter
+    # than one: then the rate is the executions over the process's wall time.
+    if [ "$rate" = 0 ]; then
+      rate=$(awk -v n="$execs" -v a="$started" -v b="$ended" 'BEGIN { printf "%d", (b > a ? n / (b - a) : 0) }')
     fi
     rate_cpu=$(awk -v n="$execs" -v c="$cpu_s" 'BEGIN { printf "%d", (c > 0 ? n / c : 0) }')
     # Executions per second over the run's second half (from the first
