@@ -104,22 +104,20 @@ for t in $targets; do
     [ "$name" = before ] && flags=$before_flags
     for f in $flags; do args+=("$f"); done
     status=0
-    TIMEFORMAT='%U %S'
+    TIMEFORMAT='%R %U %S'  # wall, user and system seconds of the run
     # Each line libFuzzer prints is stamped with the wall clock as it comes
     # (bash's EPOCHREALTIME, no process per line), for the second half's rate.
     mkfifo "$work/stderr"
     (while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done <"$work/stderr" >"$work/stamped") &
     stamper=$!
-    started=$EPOCHREALTIME
     { time taskset -c "$cpu" "$here/fuzz_exec.sh" "$work" "$dir/fuzz_$t" -- "${args[@]}" 2>"$work/stderr" ||
         status=$?; } 2>"$work/cpu"
-    ended=$EPOCHREALTIME
     wait "$stamper" || true
     cut -d' ' -f2- "$work/stamped" >"$work/log"
     # Executions per CPU second (user + system) of the fuzzer: on a loaded
     # machine the process gets part of its core, and exec/s (per wall
     # second, libFuzzer's figure) counts the waiting too.
-    per_cpu=$(awk '{ print $1 + $2 }' "$work/cpu")
+    per_cpu=$(awk '{ print $2 + $3 }' "$work/cpu")
     execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$work/log" | tail -n 1)
     rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$work/log" | tail -n 1)
     last=$(grep -E '^#[0-9]+[[:space:]]' "$work/log" | tail -n 1 || true)
@@ -135,7 +133,7 @@ for t in $targets; do
     # libFuzzer divides by whole seconds and prints 0 for a run shorter
     # than one: then the rate is the executions over the process's wall time.
     if [ "$rate" = 0 ]; then
-      rate=$(awk -v n="$execs" -v a="$started" -v b="$ended" 'BEGIN { printf "%d", (b > a ? n / (b - a) : 0) }')
+      rate=$(awk -v n="$execs" '{ printf "%d", ($1 > 0 ? n / $1 : 0) }' "$work/cpu")
     fi
     rate_cpu=$(awk -v n="$execs" -v c="$cpu_s" 'BEGIN { printf "%d", (c > 0 ? n / c : 0) }')
     # Executions per second over the run's second half (from the first
