@@ -764,6 +764,14 @@ scenario::scenario machine::to_scenario(const state& initial, const std::vector<
   out.opts.low = scope_.low;
   out.opts.close_timeout_ms = 500;
   const script& sc = scripts_[initial.script];
+  std::size_t frames = (sc.ping ? 1 : 0) + (sc.end == script_end::none ? 0 : 1), steps = path.size();
+  for (auto f : sc.fragments) frames += f;
+  for (action a : path)
+    if (a == action::read_frame_and_advance || a == action::read_all_and_eof || a == action::send_fragmented ||
+        a == action::send_and_close)
+      ++steps;  // two schedule steps in one turn
+  out.peer.reserve(frames);
+  out.schedule.reserve(steps);
   if (sc.ping) out.peer.push_back({scenario::peer_frame::kind::ping, true, "p", {}, {}});
   for (std::size_t m = 0; m < sc.fragments.size(); ++m) {
     for (std::uint8_t f = 0; f < sc.fragments[m]; ++f) {

@@ -52,6 +52,7 @@ std::vector<std::vector<std::string>> observed_by_step(const scenario::scenario&
     bool continuation = false;
   };
   std::vector<call_info> calls;  // by call id (ids count from 1)
+  calls.reserve(s.schedule.size() + 1);  // a step starts at most one call
   std::vector<std::vector<std::string>> w(s.schedule.size());
   for (const auto& e : h.events) {
     if (e.k == history::event::kind::call) {
@@ -347,14 +348,16 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   std::vector<node> nodes;
   std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, set_hash> visited;
   std::unordered_map<std::uint64_t, char> model_states;  // distinct model states seen
-  auto path_to = [&](std::uint32_t i, std::uint16_t& script) {
-    std::vector<model::action> rev;
-    while (nodes[i].parent != i) {
-      rev.push_back(nodes[i].via);
-      i = nodes[i].parent;
-    }
+  // The path to node i, with room for `extra` more actions.
+  auto path_to = [&](std::uint32_t i, std::uint16_t& script, std::size_t extra) {
+    std::size_t length = 0;
+    for (std::uint32_t j = i; nodes[j].parent != j; j = nodes[j].parent) ++length;
+    std::vector<model::action> path;
+    path.reserve(length + extra);
+    path.resize(length);
+    for (std::size_t k = length; k-- > 0; i = nodes[i].parent) path[k] = nodes[i].via;
     script = model::state::unpack(nodes[i].states.front()).script;
-    return std::vector<model::action>(rev.rbegin(), rev.rend());
+    return path;
   };
   std::uint64_t work_bytes = 0;  // the largest level's task list and a chunk's outcomes
   auto finish = [&] {
@@ -400,7 +403,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   auto run_one = [&](const task& t, outcome& o) {
     std::uint16_t script = 0;
     const node& n = t.merge ? merges[t.index] : nodes[t.index];
-    std::vector<model::action> path = path_to(t.merge ? n.parent : t.index, script);
+    std::vector<model::action> path = path_to(t.merge ? n.parent : t.index, script, 2);
     if (t.merge) path.push_back(n.via);
     path.push_back(t.step);
     o.f = check_step(m, n.states, path, impl, o.next, &o.transitions, &o.skipped, judging);

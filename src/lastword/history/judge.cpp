@@ -163,13 +163,18 @@ class judge_run {
     turns_.reserve(s.schedule.size() + 1);
     turns_.push_back(0);
     for (const auto& p : s.schedule) turns_.push_back(turns_.back() + (p.same_turn_as_next ? 0 : 1));
+    std::size_t reads = 0, results = 0;
     for (const auto& e : h.events) {
+      reads += e.k == event::kind::read;
+      results += e.k == event::kind::result;
       if (e.k == event::kind::wrote && e.frame.op == wire::opcode::close && !our_close_) {
         wire::close_payload p;
         (void)wire::parse_close_payload(e.frame.payload, p);
         our_close_ = p;
       }
     }
+    read_marks_.reserve(reads);
+    consumed_marks_.reserve(results);
   }
 
   std::vector<violation> run() {

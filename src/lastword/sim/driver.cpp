@@ -29,6 +29,7 @@ class driver {
           *p, s.role == wire::role::client ? wire::role::server : wire::role::client, std::uint64_t{1} << 40));
     h_.impl = std::move(name);
     h_.events.reserve(64);
+    h_.steps.reserve(s.schedule.size() + 1);
     target_ = make(ioc_, s_);
     target_->transport().observe(stream::observer{
         [this](std::size_t offset, std::size_t n) {

@@ -33,6 +33,7 @@ struct context {
 
   context(const scenario::scenario& sc, const history& hi) : s(sc), h(hi) {
     std::size_t t = 0;
+    turns.reserve(sc.schedule.size() + 1);
     for (std::size_t i = 0; i < sc.schedule.size(); ++i) {
       turns.push_back(t);
       if (!sc.schedule[i].same_turn_as_next) ++t;
