@@ -30,6 +30,7 @@ class driver {
     h_.impl = std::move(name);
     h_.events.reserve(64);
     h_.steps.reserve(s.schedule.size() + 1);
+    calls_.reserve(s.schedule.size());  // a step starts at most one call
     target_ = make(ioc_, s_);
     target_->transport().observe(stream::observer{
         [this](std::size_t offset, std::size_t n) {

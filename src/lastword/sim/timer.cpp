@@ -28,10 +28,15 @@ timer::~timer() {
 }
 
 std::size_t timer::complete_all(boost::system::error_code ec) {
-  auto waits = std::move(waits_);
-  waits_.clear();
-  for (auto& w : waits) w.op->complete(ec);
-  return waits.size();
+  if (waits_.empty()) return 0;
+  std::vector<wait> waits;
+  waits.swap(waits_);
+  for (auto& w : waits) w.op->complete(ec);  // posts: nothing runs here
+  const std::size_t n = waits.size();
+  // The buffer stays for the next wait (a timer is rearmed turn after turn).
+  waits.clear();
+  if (waits_.empty()) waits_.swap(waits);
+  return n;
 }
 
 std::size_t timer::expires_at(time_point t) {
