@@ -3,11 +3,13 @@
 # them in the fuzz preset, which has the fuzz targets).
 # usage: nightly_test.sh CASE LASTWORD FUZZ_BUILD WORK
 #   twice     two tiny runs on two targets into one store: it grows, the
-#             second resumes from the first, the three reports exist
-#   planted   a run on a planted variant: exit 1, a new finding classified
-#             variant-only, whose reproduce command fails on the variant and
-#             passes on the reference; then `lastword adopt` makes it a
-#             regression scenario
+#             second resumes from the first, the three reports exist, the
+#             model checker holds the reference in a small complete scope
+#   planted   a run on a planted variant: exit 1, new findings (two fuzz
+#             targets' and the model checker's) classified variant-only,
+#             whose reproduce commands fail on the variant and pass on the
+#             reference; then `lastword adopt` makes them regression
+#             scenarios
 #   sigkill   a run killed with SIGKILL in the middle of its merge, and one
 #             stopped by SIGINT while fuzzing: the store stays consistent
 #             (its manifest matches its files, old inputs intact) and the
@@ -43,18 +45,33 @@ EOF
 generation() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$1/$2/MANIFEST.json"; }
 count() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["files"]))' "$1/$2/MANIFEST.json"; }
 
-nightly() { "$lastword" nightly --fuzz-build "$fuzz_build" --no-coverage --minimize-seconds 5 "$@"; }
+# The model checker's stage runs in a small scope here (its default,
+# 3,3,1, takes minutes); cases that are not about it leave it out.
+model_flags=(--no-model)
+nightly() { "$lastword" nightly --fuzz-build "$fuzz_build" --no-coverage --minimize-seconds 5 "${model_flags[@]}" "$@"; }
 
 case "$case_name" in
 twice)
   store=$work/store
   rm -rf "$store" "$work"/run1 "$work"/run2
+  # The first run checks the reference against the model in the smallest
+  # scope (about 96,000 runs, seconds under the sanitizers); the second
+  # leaves it out.
+  model_flags=(--model-scope 1,1,0)
   nightly --budget 10 --targets assembler,protocol_receive --store "$store" --out "$work/run1" --seed 11 ||
     fail "first run exited $?"
   check_store "$store"
   a1=$(count "$store" assembler) p1=$(count "$store" protocol_receive)
   [ "$(generation "$store" assembler)" = 1 ] || fail "first run did not commit generation 1"
   [ "$a1" -gt 0 ] && [ "$p1" -gt 0 ] || fail "first run stored no corpus"
+  python3 - "$work/run1/report.json" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))["model"]
+# The model checker holds the reference in its whole scope.
+assert m["ran"] and m["complete"] and m["frontier"] == 0 and m["states"] > 0 and not m["finding"], m
+EOF
+  grep -q "^Scope 1,1,0 .*Every invariant holds (complete" "$work/run1/report.md" || fail "report.md lacks the model verdict"
+  model_flags=(--no-model)
   nightly --budget 10 --targets assembler,protocol_receive --store "$store" --out "$work/run2" --seed 12 ||
     fail "second run exited $?"
   check_store "$store"
@@ -70,7 +87,9 @@ assert before == {"assembler": int(sys.argv[2]), "protocol_receive": int(sys.arg
 for t in r["targets"]:
     assert t["executions"] > 0 and t["coverage"] > 0 and t["samples"]["rows"], t["name"]
 assert r["new_findings"] == 0, r["findings"]
+assert not r["model"]["ran"], r["model"]
 EOF
+  grep -q "^Not run (--no-model" "$work/run2/report.md" || fail "report.md does not say the model checker did not run"
   [ "$(wc -l <"$store/history.jsonl")" = 2 ] || fail "history.jsonl should have two runs"
   for f in report.json report.md report.html; do [ -s "$work/run2/$f" ] || fail "missing $f"; done
   grep -q '<svg' "$work/run2/report.html" || fail "no plot in report.html"
@@ -79,6 +98,7 @@ EOF
 planted)
   variant=ws14-closed-before-drain
   rm -rf "$work/store" "$work/out" "$work/repo"
+  model_flags=(--model-scope 2,1,0)
   status=0
   nightly --budget 16 --targets assembler,connection --impl "$variant" --store "$work/store" --out "$work/out" \
     --seed 5 >"$work/log" 2>&1 || status=$?
@@ -95,7 +115,8 @@ for f in new:
     assert f["implementation"] == sys.argv[2] and f["kind"] == "violation" and f["invariant"], f
     targets.add(f["target"])
     print(f["target"], f["id"], f["reproduce"])
-assert targets == {"assembler", "connection"}, targets
+assert targets == {"assembler", "connection", "model"}, targets
+assert r["model"]["finding"] and not r["model"]["complete"], r["model"]
 EOF
   cat "$work/findings"
   # Each reproduce command fails on the variant, and passes on the reference.
@@ -123,7 +144,15 @@ EOF
   "$lastword" replay "$scenario" --quiet || fail "the adopted scenario fails on the reference"
   s=0; "$lastword" adopt "$work/out/findings/$id" --name nightly-planted --repo "$work/repo" 2>/dev/null || s=$?
   [ "$s" = 2 ] || fail "adopt overwrote an existing regression without --force"
-  echo "PASS: the planted variant is a new variant-only finding, reproduced and adopted"
+  # And the model checker's counterexample.
+  id=$(awk '$1 == "model" {print $2}' "$work/findings")
+  "$lastword" adopt "$work/out/findings/$id" --name nightly-planted-model --repo "$work/repo"
+  scenario=$work/repo/corpus/regressions/nightly-planted-model.scenario
+  grep -q "found by the model checker on $variant" "$scenario" || fail "adopt did not name the model checker"
+  s=0; "$lastword" replay "$scenario" --impl "$variant" --quiet || s=$?
+  [ "$s" = 1 ] || fail "the adopted counterexample does not fail on $variant"
+  "$lastword" replay "$scenario" --quiet || fail "the adopted counterexample fails on the reference"
+  echo "PASS: the planted variant is a new variant-only finding of two fuzz targets and the model checker, reproduced and adopted"
   ;;
 sigkill)
   store=$work/store

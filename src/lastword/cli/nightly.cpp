@@ -13,6 +13,7 @@
 #include <regex>
 #include <sstream>
 
+#include "lastword/cli/layers.hpp"
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/nightly/run.hpp"
@@ -33,6 +34,7 @@ constexpr const char* nightly_usage =
     "                        [--seed N] [--impl NAME] [--no-build] [--no-coverage | --coverage-only]\n"
     "                        [--source DIR]\n"
     "                        [--fuzz-build DIR] [--coverage-build DIR] [--minimize-seconds N]\n"
+    "                        [--model-scope MESSAGES,FRAGMENTS,SENDS | --no-model]\n"
     "  --budget    fuzzing time shared by the targets: 90, 90s, 10m, 1h (default 10m); merging,\n"
     "              minimizing, classifying and coverage come on top\n"
     "  --targets   comma-separated, of connection, refinement, protocol_receive, assembler,\n"
@@ -45,6 +47,10 @@ constexpr const char* nightly_usage =
     "  --no-build  say how to build missing binaries instead of building them (presets fuzz, coverage)\n"
     "  --no-coverage  skip the coverage of the reference\n"
     "  --coverage-only  no fuzzing: the coverage of the stored corpora, and the reports\n"
+    "  --model-scope  after the fuzzing, the model checker on the implementation, exhaustively, in\n"
+    "              this scope (default 3,3,1: larger than `lastword check`'s 2,2,1, minutes on 2 cores;\n"
+    "              a refutation is a finding with its shortest counterexample)\n"
+    "  --no-model  leave the model checker out\n"
     "exit: 0 nothing new, 1 new finding(s) (listed), 2 setup error\n";
 
 constexpr const char* adopt_usage =
@@ -128,10 +134,16 @@ int run_nightly(const std::vector<std::string>& args, std::ostream& out, std::os
       o.coverage_only = true;
       continue;
     }
+    if (a == "--no-model") {
+      o.model = false;
+      continue;
+    }
     if (i + 1 >= args.size()) return bad(a + " needs a value (or is unknown)");
     const std::string& v = args[++i];
     long long n = 0;
-    if (a == "--budget") {
+    if (a == "--model-scope") {
+      if (const std::string why = parse_model_scope(v, o.model_scope); !why.empty()) return bad(why);
+    } else if (a == "--budget") {
       if (!parse_duration(v, o.budget) || o.budget < 1 || o.budget > 7 * 86400)
         return bad("--budget needs a duration between 1 s and 7 days (90, 90s, 10m, 1h), not '" + v + "'");
     } else if (a == "--targets") {
@@ -240,7 +252,8 @@ int run_adopt(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return 2;
   }
   std::string header = "# " + name + ": adopted from lastword nightly finding " + id + " (" + classification +
-                       "), found by the " + target + " fuzz target on " + impl + ".\n";
+                       "), found by " + (target == "model" ? std::string("the model checker") : "the " + target + " fuzz target") +
+                       " on " + impl + ".\n";
   if (!what.empty()) header += "# " + invariant + ": " + what.substr(0, 300) + "\n";
   const bool variant = classification == "variant-only" && impl != "reference";
   if (fs::exists(scenario_file)) {

@@ -97,6 +97,20 @@ json::value to_json(const run_result& r) {
                                     {"count", f.count}});
   o["findings"] = std::move(findings);
   o["new_findings"] = r.new_findings();
+  const auto& m = r.model;
+  o["model"] = json::object{{"ran", m.ran},
+                            {"not_applicable", m.not_applicable},
+                            {"scope", m.scope},
+                            {"states", m.states},
+                            {"paths", m.paths},
+                            {"runs", m.runs},
+                            {"transitions", m.transitions},
+                            {"depth", m.depth},
+                            {"complete", m.complete},
+                            {"frontier", m.frontier},
+                            {"seconds", m.seconds},
+                            {"closure", m.closure},
+                            {"finding", m.finding}};
   json::array files, folders;
   const auto add = [](json::array& into, const coverage_file& c) {
     into.push_back(json::object{{"path", c.file},
@@ -114,6 +128,18 @@ json::value to_json(const run_result& r) {
                                {"html", r.coverage_html},
                                {"error", r.coverage_error}};
   return o;
+}
+
+// One sentence on the model checker's part, for the Markdown and HTML.
+std::string model_summary(const model_result& m) {
+  if (!m.not_applicable.empty()) return "Not applicable: " + m.not_applicable + ".";
+  if (!m.ran) return "Not run (--no-model, or the run was stopped).";
+  std::ostringstream s;
+  s << "Scope " << m.scope << " (messages, fragments, sends): " << m.states << " model states along " << m.paths
+    << " paths, " << m.runs << " runs, " << std::fixed << std::setprecision(1) << m.seconds << " s. ";
+  if (!m.finding.empty()) s << "Refuted: finding " << m.finding << ".";
+  else s << "Every invariant holds (" << m.closure << ").";
+  return s.str();
 }
 
 // gnuplot draws the plots: one SVG each, read back to be inlined.
@@ -228,6 +254,7 @@ bool write_reports(const run_result& r, const fs::path& out_dir, std::string* er
        << t.generation << " | " << t.failures << " |\n";
   }
   md.unsetf(std::ios::fixed);
+  md << "\n## Model checker\n\n" << model_summary(r.model) << "\n";
   md << "\n## Findings\n\n";
   if (r.findings.empty()) md << "None.\n";
   else {
@@ -276,7 +303,7 @@ bool write_reports(const run_result& r, const fs::path& out_dir, std::string* er
       << (t.seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(t.executions) / t.seconds) : 0) << "</td><td>"
       << t.coverage << "</td><td>" << t.features << "</td><td>" << t.corpus_before << " &rarr; " << t.corpus_after
       << "</td><td>" << t.generation << "</td><td>" << t.failures << "</td></tr>\n";
-  h << "</table>\n<h2>Findings</h2>\n";
+  h << "</table>\n<h2>Model checker</h2>\n<p>" << html_escape(model_summary(r.model)) << "</p>\n<h2>Findings</h2>\n";
   if (r.findings.empty()) h << "<p>None.</p>\n";
   else {
     h << "<table><tr><th>id</th><th>new</th><th>target</th><th>kind</th><th>invariant</th><th>class</th><th>what</th>"

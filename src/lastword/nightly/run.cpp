@@ -23,6 +23,7 @@
 
 #include "lastword/assembler/assembler_check.hpp"
 #include "lastword/explore/refinement_input.hpp"
+#include "lastword/history/judge.hpp"
 #include "lastword/impls/differential.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/nightly/classify.hpp"
@@ -605,6 +606,80 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
       f.is_new = !fs::exists(known);
       by_id[f.id] = r.findings.size();
       r.findings.push_back(f);
+    }
+  }
+  // --- the model checker ------------------------------------------------------------
+  // Every interleaving within the scope, on the implementation the fuzzers
+  // ran: deterministic, so a night adds what the fuzzers cannot, a proof
+  // (or the shortest counterexample) in a scope larger than `check`'s.
+  if (o.model && !o.coverage_only && g_stop == 0) {
+    model_result& mr = r.model;
+    const auto& sc = o.model_scope;
+    mr.scope = std::to_string(sc.max_messages) + "," + std::to_string(sc.max_fragments) + "," + std::to_string(sc.max_sends);
+    const impls::implementation* entry = impls::find_implementation(o.impl);
+    mr.not_applicable = !entry ? "not a registered implementation" : impls::not_expressed(*entry, impls::form::model);
+    if (!mr.not_applicable.empty()) {
+      out << "nightly: model checker: n/a, " << mr.not_applicable << '\n';
+    } else {
+      out << "nightly: model checker: " << o.impl << " in scope " << mr.scope << " (messages, fragments, sends)\n"
+          << std::flush;
+      const model::machine m(sc);
+      auto last = clock_type::now();
+      const auto progress = [&](const explore::result& p) {
+        if (since(last) < 30) return;
+        last = clock_type::now();
+        out << "nightly: model checker: depth " << p.depth << ", " << p.states << " states, " << p.runs << " runs, "
+            << static_cast<int>(p.seconds) << " s\n" << std::flush;
+      };
+      const auto e = explore::explore_impl(m, o.impl, progress, model::explore_options{0}, history::judge_options{});
+      mr.ran = true;
+      mr.states = e.states;
+      mr.paths = e.paths;
+      mr.runs = e.runs;
+      mr.transitions = e.transitions;
+      mr.frontier = e.frontier;
+      mr.depth = e.depth;
+      mr.complete = e.complete;
+      mr.seconds = e.seconds;
+      mr.closure = explore::closure(e);
+      out << "nightly: model checker: " << e.states << " states, " << e.runs << " runs, " << std::fixed
+          << std::setprecision(1) << e.seconds << " s; " << (e.found ? "refuted" : mr.closure) << '\n';
+      out.unsetf(std::ios::fixed);
+      if (e.found) {
+        finding_result f;
+        f.target = "model";
+        f.kind = "violation";
+        f.implementation = o.impl;
+        f.invariant = std::string(1, e.found->invariant);
+        f.what = e.found->what;
+        // The search is deterministic: the same scope gives the same
+        // shortest counterexample, so the scope and it are the signature.
+        f.signature = mr.scope + "|" + f.invariant + "|" + scenario::print(e.found->counterexample);
+        f.id = "model-" + sha1_of("model|" + o.impl + "|" + f.signature).substr(0, 10);
+        const fs::path dir = o.out / "findings" / f.id;
+        fs::create_directories(dir, ec);
+        f.scenario = (dir / "scenario").string();
+        f.input = (dir / "input").string();  // the same scenario, as `lastword adopt` reads it
+        for (const auto& file : {f.scenario, f.input})
+          std::ofstream(file) << "# lastword nightly finding " << f.id << ": the model checker's shortest "
+                              << "counterexample in scope " << mr.scope << " on " << o.impl << "\n# " << f.invariant
+                              << " violated: " << f.what.substr(0, 300) << "\n"
+                              << scenario::print(e.found->counterexample);
+        f.reproduce = "lastword replay " + f.scenario + " --impl " + o.impl;
+        if (o.impl == "reference") {
+          f.classification = "reference-bug";
+          f.reason = "the model checker refutes the reference in scope " + mr.scope;
+        } else {
+          const auto on_reference = impls::run_and_judge(e.found->counterexample, "reference");
+          const bool ref_fails = on_reference && !on_reference->empty();
+          f.classification = ref_fails ? "reference-bug" : "variant-only";
+          f.reason = ref_fails ? "the reference fails the counterexample too"
+                               : "the model checker refutes " + o.impl + "; the reference passes its counterexample";
+        }
+        f.is_new = !fs::exists(o.store / "findings" / (f.id + ".json"));
+        mr.finding = f.id;
+        r.findings.push_back(f);
+      }
     }
   }
   // Each finding's record in the run's folder and, once, in the store.

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "model/model.hpp"
+
 namespace lastword::nightly {
 
 inline const std::vector<std::string>& all_targets() {
@@ -44,6 +46,18 @@ struct options {
   bool build = true;     // build missing binaries with the presets (else say how, exit 2)
   bool coverage = true;  // measure the coverage of the reference
   bool coverage_only = false;  // no fuzzing: the coverage of what the store holds, and the reports
+  // The exhaustive model checker on `impl` after the fuzzing (deterministic:
+  // the same scope gives the same verdict every night): 3 messages of up
+  // to 3 fragments and one send, complete, larger than `lastword check`'s.
+  bool model = true;
+  model::scope model_scope = [] {
+    model::scope sc;
+    sc.max_messages = 3;
+    sc.max_fragments = 3;
+    sc.max_sends = 1;
+    sc.depth = 1000;
+    return sc;
+  }();
   double minimize_seconds = 20;
   int max_failures_per_target = 5;  // restarts after failures within one run
 };
@@ -89,11 +103,25 @@ struct history_entry {
   std::uint64_t new_findings = 0;
 };
 
+// The model checker's part of a run.
+struct model_result {
+  bool ran = false;
+  std::string not_applicable;  // why the implementation cannot be checked against the model
+  std::string scope;           // "3,3,1": messages, fragments, sends
+  std::uint64_t states = 0, paths = 0, runs = 0, transitions = 0, frontier = 0;
+  int depth = 0;
+  bool complete = false;
+  double seconds = 0;
+  std::string closure;  // complete at depth D, or bounded with the frontier left
+  std::string finding;  // the id of its finding, when it refuted the implementation
+};
+
 struct run_result {
   std::string id, started, finished;
   options opts;
   std::vector<target_result> targets;
   std::vector<finding_result> findings;
+  model_result model;
   std::vector<coverage_file> coverage;
   std::string coverage_html;  // index.html of llvm-cov's view
   std::string coverage_error;
