@@ -98,17 +98,18 @@ json::value to_json(const run_result& r) {
   o["findings"] = std::move(findings);
   o["new_findings"] = r.new_findings();
   const auto& m = r.model;
+  const auto& e = m.figures;
   o["model"] = json::object{{"ran", m.ran},
                             {"not_applicable", m.not_applicable},
                             {"scope", m.scope},
-                            {"states", m.states},
-                            {"paths", m.paths},
-                            {"runs", m.runs},
-                            {"transitions", m.transitions},
-                            {"depth", m.depth},
-                            {"complete", m.complete},
-                            {"frontier", m.frontier},
-                            {"seconds", m.seconds},
+                            {"states", e.states},
+                            {"paths", e.paths},
+                            {"runs", e.runs},
+                            {"transitions", e.transitions},
+                            {"depth", e.depth},
+                            {"complete", e.complete},
+                            {"frontier", e.frontier},
+                            {"seconds", e.seconds},
                             {"closure", m.closure},
                             {"finding", m.finding}};
   json::array files, folders;
@@ -135,8 +136,9 @@ std::string model_summary(const model_result& m) {
   if (!m.not_applicable.empty()) return "Not applicable: " + m.not_applicable + ".";
   if (!m.ran) return "Not run (--no-model, or the run was stopped).";
   std::ostringstream s;
-  s << "Scope " << m.scope << " (messages, fragments, sends): " << m.states << " model states along " << m.paths
-    << " paths, " << m.runs << " runs, " << std::fixed << std::setprecision(1) << m.seconds << " s. ";
+  s << "Scope " << m.scope << " (messages, fragments, sends): " << m.figures.states << " model states along "
+    << m.figures.paths << " paths, " << m.figures.runs << " runs, " << std::fixed << std::setprecision(1)
+    << m.figures.seconds << " s. ";
   if (!m.finding.empty()) s << "Refuted: finding " << m.finding << ".";
   else s << "Every invariant holds (" << m.closure << ").";
   return s.str();

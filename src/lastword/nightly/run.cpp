@@ -631,16 +631,9 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
         out << "nightly: model checker: depth " << p.depth << ", " << p.states << " states, " << p.runs << " runs, "
             << static_cast<int>(p.seconds) << " s\n" << std::flush;
       };
-      const auto e = explore::explore_impl(m, o.impl, progress, model::explore_options{0}, history::judge_options{});
+      mr.figures = explore::explore_impl(m, o.impl, progress, model::explore_options{0}, history::judge_options{});
       mr.ran = true;
-      mr.states = e.states;
-      mr.paths = e.paths;
-      mr.runs = e.runs;
-      mr.transitions = e.transitions;
-      mr.frontier = e.frontier;
-      mr.depth = e.depth;
-      mr.complete = e.complete;
-      mr.seconds = e.seconds;
+      const auto& e = mr.figures;
       mr.closure = explore::closure(e);
       out << "nightly: model checker: " << e.states << " states, " << e.runs << " runs, " << std::fixed
           << std::setprecision(1) << e.seconds << " s; " << (e.found ? "refuted" : mr.closure) << '\n';

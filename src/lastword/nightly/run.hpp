@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "lastword/explore/explore.hpp"
 #include "model/model.hpp"
 
 namespace lastword::nightly {
@@ -50,14 +51,7 @@ struct options {
   // the same scope gives the same verdict every night): 3 messages of up
   // to 3 fragments and one send, complete, larger than `lastword check`'s.
   bool model = true;
-  model::scope model_scope = [] {
-    model::scope sc;
-    sc.max_messages = 3;
-    sc.max_fragments = 3;
-    sc.max_sends = 1;
-    sc.depth = 1000;
-    return sc;
-  }();
+  model::scope model_scope{.max_messages = 3, .max_fragments = 3, .max_sends = 1, .depth = 1000};
   double minimize_seconds = 20;
   int max_failures_per_target = 5;  // restarts after failures within one run
 };
@@ -108,11 +102,8 @@ struct model_result {
   bool ran = false;
   std::string not_applicable;  // why the implementation cannot be checked against the model
   std::string scope;           // "3,3,1": messages, fragments, sends
-  std::uint64_t states = 0, paths = 0, runs = 0, transitions = 0, frontier = 0;
-  int depth = 0;
-  bool complete = false;
-  double seconds = 0;
-  std::string closure;  // complete at depth D, or bounded with the frontier left
+  explore::result figures;     // states, paths, runs, depth, complete, frontier, seconds
+  std::string closure;         // complete at depth D, or bounded with the frontier left
   std::string finding;  // the id of its finding, when it refuted the implementation
 };
 
