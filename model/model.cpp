@@ -766,10 +766,7 @@ scenario::scenario machine::to_scenario(const state& initial, const std::vector<
   const script& sc = scripts_[initial.script];
   std::size_t frames = (sc.ping ? 1 : 0) + (sc.end == script_end::none ? 0 : 1), steps = path.size();
   for (auto f : sc.fragments) frames += f;
-  for (action a : path)
-    if (a == action::read_frame_and_advance || a == action::read_all_and_eof || a == action::send_fragmented ||
-        a == action::send_and_close)
-      ++steps;  // two schedule steps in one turn
+  for (action a : path) steps += joined(a) ? 1 : 0;
   out.peer.reserve(frames);
   out.schedule.reserve(steps);
   if (sc.ping) out.peer.push_back({scenario::peer_frame::kind::ping, true, "p", {}, {}});

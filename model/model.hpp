@@ -68,6 +68,11 @@ inline constexpr int action_count = 18;
 // read_frame_and_advance, which has two (the checker numbers them).
 inline constexpr int max_successors = action_count + 1;
 std::string_view action_name(action a) noexcept;
+// Actions that are two schedule steps in one turn (to_scenario joins them).
+constexpr bool joined(action a) noexcept {
+  return a == action::read_frame_and_advance || a == action::read_all_and_eof || a == action::send_fragmented ||
+         a == action::send_and_close;
+}
 
 // Deliberate mistakes, each a known way to break the contract (the
 // regression catalog's classes). The correct model has none.

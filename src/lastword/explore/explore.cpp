@@ -150,12 +150,6 @@ bool taken_by(const model::machine& m, const std::vector<std::uint64_t>& states,
   return some && (every || !never_a_no_op(a));
 }
 
-// Actions that are two schedule steps in one turn.
-bool joined(model::action a) {
-  return a == model::action::read_frame_and_advance || a == model::action::read_all_and_eof ||
-         a == model::action::send_fragmented || a == model::action::send_and_close;
-}
-
 struct disagreement {
   char invariant;
   std::string what;
@@ -221,7 +215,7 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   model::state initial;
   initial.script = model::state::unpack(from.front()).script;
   const auto sc = m.to_scenario(initial, path);
-  const std::size_t first = sc.schedule.size() - (joined(a) ? 2 : 1);
+  const std::size_t first = sc.schedule.size() - (model::joined(a) ? 2 : 1);
   const auto h = impls::run_in_simulation(sc, impl);
   if (!h.not_applicable.empty()) {
     if (not_applicable) *not_applicable = true;
@@ -287,7 +281,7 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
   std::size_t step = 0;
   for (std::size_t i = 0; i < path.size(); ++i) {
     const model::action a = path[i];
-    const std::size_t first = step, end = step + (joined(a) ? 2 : 1);
+    const std::size_t first = step, end = step + (model::joined(a) ? 2 : 1);
     step = end;
     std::vector<std::uint64_t> next;
     if (const auto d = follow(m, current, a, observed(by_step, first, end), end, next, nullptr))

@@ -66,6 +66,18 @@ std::string sha1_of(const std::string& s) {
   return finding::sha1_hex(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
+// A finding's id: its source (a fuzz target, or "model"), the
+// implementation and the signature, so that the same bug has the same id
+// on every night.
+std::string finding_id(const std::string& source, const std::string& impl, const std::string& signature) {
+  return source + "-" + sha1_of(source + "|" + impl + "|" + signature).substr(0, 10);
+}
+
+// Whether an earlier run on this store recorded the finding.
+bool known_in_store(const fs::path& store, const std::string& id) {
+  return fs::exists(store / "findings" / (id + ".json"));
+}
+
 // fuzz/TARGET.options, OSS-Fuzz's format: a [libfuzzer] section of
 // `name = value` lines, each passed as -name=value.
 std::vector<std::string> libfuzzer_options(const fs::path& file, std::string* error) {
@@ -548,7 +560,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
           if (e.path().filename().string().rfind("run" + std::to_string(fail.segment) + "-", 0) == 0)
             artifact = e.path().string();
       }
-      f.id = j.target + "-" + sha1_of(j.target + "|" + o.impl + "|" + f.signature).substr(0, 10);
+      f.id = finding_id(j.target, o.impl, f.signature);
       if (auto it = by_id.find(f.id); it != by_id.end()) {
         ++r.findings[it->second].count;
         continue;
@@ -601,9 +613,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
         else
           f.reproduce = "LASTWORD_IMPL=" + o.impl + " " + j.binary.string() + " " + f.input;
       }
-      // New, or seen by an earlier run on this store?
-      const fs::path known = o.store / "findings" / (f.id + ".json");
-      f.is_new = !fs::exists(known);
+      f.is_new = !known_in_store(o.store, f.id);
       by_id[f.id] = r.findings.size();
       r.findings.push_back(f);
     }
@@ -648,7 +658,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
         // The search is deterministic: the same scope gives the same
         // shortest counterexample, so the scope and it are the signature.
         f.signature = mr.scope + "|" + f.invariant + "|" + scenario::print(e.found->counterexample);
-        f.id = "model-" + sha1_of("model|" + o.impl + "|" + f.signature).substr(0, 10);
+        f.id = finding_id(f.target, o.impl, f.signature);
         const fs::path dir = o.out / "findings" / f.id;
         fs::create_directories(dir, ec);
         f.scenario = (dir / "scenario").string();
@@ -669,7 +679,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
           f.reason = ref_fails ? "the reference fails the counterexample too"
                                : "the model checker refutes " + o.impl + "; the reference passes its counterexample";
         }
-        f.is_new = !fs::exists(o.store / "findings" / (f.id + ".json"));
+        f.is_new = !known_in_store(o.store, f.id);
         mr.finding = f.id;
         r.findings.push_back(f);
       }
