@@ -13,7 +13,9 @@
 #   sigkill   a run killed with SIGKILL in the middle of its merge, and one
 #             stopped by SIGINT while fuzzing: the store stays consistent
 #             (its manifest matches its files, old inputs intact) and the
-#             next run resumes from it
+#             next run resumes from it; then SIGINT during the model
+#             checker: exit 130, the reports written, the model stage
+#             marked interrupted (no verdict for the scope)
 #   chromium  the HTML report of `twice` opens in headless Chromium with
 #             its four plots drawn; a screenshot is written beside it
 set -euo pipefail
@@ -202,7 +204,34 @@ sigkill)
   ! compgen -G "$store/assembler/tmp-*" >/dev/null || fail "a merge folder was left behind"
   [ ! -e "$store/assembler/gen-000001" ] || fail "the old generation was left behind"
   [ "$(ls "$store/assembler/incoming" | wc -l)" = 0 ] || fail "incoming inputs were not merged"
-  echo "PASS: corpus $before inputs survived SIGKILL mid-merge and SIGINT; resumed at generation 2 with $(count "$store" assembler)"
+  # SIGINT during the model checker (a scope far too large to close here):
+  # the search stops, the reports are written and say it was interrupted.
+  setsid "$lastword" nightly --fuzz-build "$fuzz_build" --no-coverage --budget 3 --targets assembler \
+    --model-scope 3,3,1 --store "$work/store-m" --out "$work/k5" --seed 25 >"$work/k5.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 12000); do
+    grep -q "^nightly: model checker: reference in scope" "$work/k5.log" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.01
+  done
+  grep -q "^nightly: model checker: reference in scope" "$work/k5.log" ||
+    { cat "$work/k5.log"; fail "the run did not reach the model checker"; }
+  sleep 1
+  kill -INT -- "-$pid"
+  s=0; wait "$pid" || s=$?
+  [ "$s" = 130 ] || { cat "$work/k5.log"; fail "SIGINT in the model checker: exit $s, not 130"; }
+  grep -q "stopped by signal 2 during the model checker, interrupted at depth" "$work/k5.log" ||
+    { cat "$work/k5.log"; fail "the run did not say where the model checker stopped"; }
+  python3 - "$work/k5/report.json" <<'PY' || fail "report.json does not mark the model checker interrupted"
+import json, sys
+m = json.load(open(sys.argv[1]))["model"]
+assert m["ran"] and m["interrupted"] and not m["complete"] and not m["finding"], m
+assert m["frontier"] > 0 and m["runs"] > 0 and m["closure"].startswith("interrupted at depth "), m
+PY
+  grep -q "^Scope 3,3,1 .*Stopped by a signal before the search closed, interrupted at depth" "$work/k5/report.md" ||
+    fail "report.md does not say the model checker was interrupted"
+  ! grep -q "Every invariant holds" "$work/k5/report.md" || fail "report.md claims a verdict for the scope"
+  echo "PASS: corpus $before inputs survived SIGKILL mid-merge and SIGINT; resumed at generation 2 with $(count "$store" assembler); SIGINT in the model checker: $(grep -o 'interrupted at depth [0-9]*' "$work/k5.log" | head -n 1), reports written"
   ;;
 chromium)
   report=$work/run2/report.html

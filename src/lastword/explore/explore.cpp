@@ -292,6 +292,11 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
 }
 
 std::string closure(const result& r) {
+  if (r.interrupted)
+    return "interrupted at depth " + std::to_string(r.depth + 1) + ": " +
+           (r.depth == 0 ? std::string("no path")
+                         : "every path of up to " + std::to_string(r.depth) + (r.depth == 1 ? " step" : " steps")) +
+           " checked, " + std::to_string(r.frontier) + " paths not fully expanded";
   // Refinement's frontier is of paths (nodes: sets of model states).
   return model::closure(r.complete, r.depth, r.frontier, r.found.has_value(), r.runs > 0 ? "paths" : "states");
 }
@@ -317,7 +322,8 @@ result explore_model(const model::machine& m, const model::explore_options& opti
 }
 
 result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress,
-                    const model::explore_options& options, const history::judge_options& judging, bool lookahead) {
+                    const model::explore_options& options, const history::judge_options& judging, bool lookahead,
+                    const std::function<bool()>& stop) {
   const auto start = clock_type::now();
   auto last_progress = start;
   result r;
@@ -432,6 +438,14 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     for (std::size_t i = 0; i < merges.size(); ++i)
       for (model::action b : actions) tasks.push_back({static_cast<std::uint32_t>(i), b, true});
     for (std::size_t c = 0; c < tasks.size(); c += chunk) {
+      if (stop && stop()) {
+        // Paths of up to `depth` steps are checked; this level's nodes,
+        // the ones it added and the merges awaiting their lookahead are not.
+        r.interrupted = true;
+        r.depth = depth;
+        r.frontier = (nodes.size() - level_begin) + merges.size() + merges_next.size();
+        return finish();
+      }
       const std::size_t count = std::min(chunk, tasks.size() - c);
       // Nodes are added only between chunks, while no worker reads them.
       run_tasks(tasks.data() + c, count);

@@ -42,6 +42,10 @@ struct result {
   // the depth bound left `frontier` nodes unexpanded.
   bool complete = false;
   std::uint64_t frontier = 0;
+  // Stopped from outside (explore_impl's `stop`) before the search closed:
+  // every path of at most `depth` steps was checked, `frontier` paths were
+  // not (fully) expanded. Nothing beyond is proved.
+  bool interrupted = false;
   int jobs = 1;
   std::optional<std::string> out_of_memory;
   double seconds = 0;
@@ -90,11 +94,15 @@ bool expressible(model::action a, std::string_view impl);
 // not expanded, but every step from it is run once (the lookahead), since
 // the implementation's hidden state may differ between the two paths;
 // `lookahead` false leaves that out (tests show what it finds).
+// `stop`, if given, is asked between chunks of runs (a fraction of a second
+// apart); once it says true the search ends, and the result says
+// interrupted.
 result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress = {},
                     const model::explore_options& options = {}, const history::judge_options& judging = {},
-                    bool lookahead = true);
+                    bool lookahead = true, const std::function<bool()>& stop = {});
 
-// "complete: ..." or "bounded at depth ..." as model::closure.
+// "complete: ..." or "bounded at depth ..." as model::closure, or
+// "interrupted ..." for a search stopped from outside.
 std::string closure(const result& r);
 
 }  // namespace lastword::explore

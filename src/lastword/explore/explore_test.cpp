@@ -153,6 +153,38 @@ TEST(Explore, RefinementSaysWhetherItsFrontierWasEmpty) {
   EXPECT_EQ(closure(complete).rfind("complete: the reachable space closed at depth ", 0), 0u) << closure(complete);
 }
 
+// A search stopped from outside says how far it got and claims nothing
+// for the scope; a stop that never fires changes nothing.
+TEST(Explore, AnInterruptedRefinementIsNeitherCompleteNorBounded) {
+  auto sc = smaller();
+  sc.max_messages = 1;  // a few levels, quick under the sanitizers
+  sc.max_sends = 0;
+  const model::machine m(sc);
+  const auto whole = explore_impl(m, "reference");
+  int asked = 0;
+  const auto never = explore_impl(m, "reference", {}, {}, {}, true, [&] { return ++asked < 0; });
+  EXPECT_GT(asked, 3);
+  EXPECT_FALSE(never.interrupted);
+  EXPECT_EQ(never.runs, whole.runs);
+  EXPECT_EQ(never.paths, whole.paths);
+  EXPECT_EQ(closure(never), closure(whole));
+  for (int after : {0, 1, 3}) {
+    asked = 0;
+    const auto r = explore_impl(m, "reference", {}, {}, {}, true, [&] { return asked++ >= after; });
+    EXPECT_TRUE(r.interrupted) << after;
+    EXPECT_FALSE(r.complete) << after;
+    EXPECT_FALSE(r.found) << after;
+    EXPECT_GT(r.frontier, 0u) << after;
+    EXPECT_LT(r.runs, whole.runs) << after;
+    EXPECT_LT(r.depth, 4) << after;
+    const auto c = closure(r);
+    EXPECT_EQ(c.rfind("interrupted at depth " + std::to_string(r.depth + 1) + ": ", 0), 0u) << c;
+    EXPECT_EQ(c.find("complete"), std::string::npos) << c;
+    if (after == 0) EXPECT_EQ(c, "interrupted at depth 1: no path checked, " + std::to_string(r.frontier) +
+                                     " paths not fully expanded");
+  }
+}
+
 TEST(Explore, TheModelAloneReportsItsFigures) {
   const auto r = explore_model(model::machine(small()));
   EXPECT_FALSE(r.found);

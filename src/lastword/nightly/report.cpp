@@ -109,6 +109,7 @@ json::value to_json(const run_result& r) {
                             {"depth", e.depth},
                             {"complete", e.complete},
                             {"frontier", e.frontier},
+                            {"interrupted", e.interrupted},
                             {"seconds", e.seconds},
                             {"closure", m.closure},
                             {"finding", m.finding}};
@@ -140,6 +141,7 @@ std::string model_summary(const model_result& m) {
     << m.figures.paths << " paths, " << m.figures.runs << " runs, " << std::fixed << std::setprecision(1)
     << m.figures.seconds << " s. ";
   if (!m.finding.empty()) s << "Refuted: finding " << m.finding << ".";
+  else if (m.figures.interrupted) s << "Stopped by a signal before the search closed, " << m.closure << ".";
   else s << "Every invariant holds (" << m.closure << ").";
   return s.str();
 }

@@ -641,7 +641,18 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
         out << "nightly: model checker: depth " << p.depth << ", " << p.states << " states, " << p.runs << " runs, "
             << static_cast<int>(p.seconds) << " s\n" << std::flush;
       };
-      mr.figures = explore::explore_impl(m, o.impl, progress, model::explore_options{0}, history::judge_options{});
+      // SIGINT or SIGTERM stops the search between chunks of runs: the
+      // reports are still written, and say how far it got. The handlers
+      // reset themselves, so that a second signal ends the process at once.
+      struct sigaction stop_once{}, old_int{}, old_term{};
+      stop_once.sa_handler = on_stop_signal;
+      stop_once.sa_flags = SA_RESETHAND;
+      ::sigaction(SIGINT, &stop_once, &old_int);
+      ::sigaction(SIGTERM, &stop_once, &old_term);
+      mr.figures = explore::explore_impl(m, o.impl, progress, model::explore_options{0}, history::judge_options{},
+                                         true, [] { return g_stop != 0; });
+      ::sigaction(SIGINT, &old_int, nullptr);
+      ::sigaction(SIGTERM, &old_term, nullptr);
       mr.ran = true;
       const auto& e = mr.figures;
       mr.closure = explore::closure(e);
@@ -704,7 +715,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
   }
   for (auto& j : jobs) r.targets.push_back(j.result);
   // --- coverage of the reference -------------------------------------------------
-  if (o.coverage) {
+  if (o.coverage && g_stop == 0) {  // not after a signal: the run is ending
     std::vector<std::pair<std::string, std::vector<fs::path>>> corpora;
     for (auto& j : jobs) corpora.push_back({j.target, {j.store->current(), o.source / "corpus" / j.target}});
     out << "nightly: measuring the coverage of the reference from the stored corpora\n" << std::flush;
@@ -745,6 +756,11 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
     }
     out << "nightly: coverage of the reference (src/lastword/): lines " << total.lines_covered << "/" << total.lines
         << ", branches " << total.branches_covered << "/" << total.branches << "; view: " << r.coverage_html << '\n';
+  }
+  if (g_stop) {
+    err << "lastword nightly: stopped by signal " << g_stop << " during the model checker, "
+        << explore::closure(r.model.figures) << "; the reports say so\n";
+    return 128 + g_stop;
   }
   if (r.new_findings() == 0) {
     out << "nightly: nothing new (" << r.findings.size() << " known finding(s) seen again)\n";
