@@ -238,7 +238,28 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   if (!any) out << "  none\n";
   if (!violated) {
-    out << "verdict: " << impl << " held every invariant in every layer\n";
+    // What was proved and what was searched, each said as such.
+    std::uint64_t searched = 0;
+    int searching = 0;
+    std::string model_part, not_applicable;
+    for (const auto& r : results) {
+      if (!r.a.applicable) {
+        not_applicable += (not_applicable.empty() ? "" : ", ") + r.name;
+      } else if (r.name == "model checker") {
+        const bool complete = r.a.what.rfind("complete", 0) == 0;
+        model_part = std::string(complete ? "proved for every interleaving" : "checked up to the depth bound") +
+                     " in the model checker's scope " + std::to_string(model_scope.max_messages) + "," +
+                     std::to_string(model_scope.max_fragments) + "," + std::to_string(model_scope.max_sends) + " (" +
+                     r.a.what + (complete ? ")" : "; nothing beyond it is proved)");
+      } else {
+        searched += r.a.executions;
+        ++searching;
+      }
+    }
+    out << "verdict: " << impl << " held every invariant in every layer that ran: "
+        << (model_part.empty() ? "" : model_part + "; ") << "no violation in " << searched << " runs of the "
+        << searching << " other layers (a search, not a proof)"
+        << (not_applicable.empty() ? "" : "; not applicable: " + not_applicable) << '\n';
     return 0;
   }
   out << "verdict: " << impl << " violated the contract\n";
