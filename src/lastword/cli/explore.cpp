@@ -1,6 +1,9 @@
 #include "lastword/cli/explore.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -56,7 +59,10 @@ constexpr const char* explore_usage =
     "  --waive      invariants to set aside, e.g. F, so that a known violation does\n"
     "               not hide the others (default none; the verdict names them)\n"
     "  --json       also write the figures and verdicts as JSON\n"
-    "  --out        where counterexamples are written (default lastword-failures)\n";
+    "  --out        where counterexamples are written (default lastword-failures)\n"
+    "SIGINT or SIGTERM during a refinement stops it within a fraction of a second: the\n"
+    "output and --json say \"interrupted\" with how deep every path was checked, and the\n"
+    "exit status is 128 + the signal (a second signal ends the process at once).\n";
 
 std::string json_escape(std::string_view s) {
   std::string out;
@@ -134,9 +140,15 @@ std::string figures(const explore::result& r) {
 
 namespace {
 
+// SIGINT or SIGTERM during a refinement: the search stops between chunks
+// of runs and the output (and --json) says how far it got.
+std::atomic<int> g_signal{0};
+extern "C" void on_explore_signal(int sig) { g_signal = sig; }
+
 // "every invariant holds ..." with how far the search went.
 std::string held_verdict(const explore::result& r, const std::string& waiver) {
   const std::string waived = waiver.empty() ? "" : " but " + waiver + " (waived)";
+  if (r.interrupted) return "none, the search was interrupted; no violation in what it explored (" + explore::closure(r) + ")";
   if (r.complete) return "every invariant" + waived + " holds in every reachable state of the scope (" + explore::closure(r) + ")";
   return "no violation within the bound, nothing proved beyond it (" + explore::closure(r) + ")";
 }
@@ -147,6 +159,9 @@ struct merged_row {
   std::string invariant, what, counterexample;
   std::uint64_t length = 0;
   bool found = false;
+  bool interrupted = false;  // some shard was stopped by a signal
+  int interrupted_depth = 0;
+  std::string stopped;  // why some shard's search stopped short: no verdict
 };
 
 int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ostream& err, const std::string& json_out) {
@@ -200,7 +215,7 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
         const std::string name(ro.at("name").as_string());
         auto it = std::find_if(rows.begin(), rows.end(), [&](const merged_row& m) { return m.name == name; });
         if (it == rows.end()) {
-          rows.push_back({name, {}, {}, {}, {}, 0, false});
+          rows.push_back({name, {}, {}, {}, {}, 0, false, false, 0, {}});
           rows.back().r.complete = true;
           it = rows.end() - 1;
         }
@@ -214,8 +229,18 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
         m.r.seconds += ro.at("seconds").to_number<double>();
         m.r.peak_bytes = std::max<std::uint64_t>(m.r.peak_bytes, num("peak_bytes"));
         m.r.complete = m.r.complete && ro.at("complete").as_bool();
+        if (ro.contains("interrupted") && ro.at("interrupted").as_bool()) {
+          // Every shard checked its paths of up to this many steps at least.
+          m.interrupted_depth = m.interrupted ? std::min(m.interrupted_depth, static_cast<int>(num("depth")))
+                                              : static_cast<int>(num("depth"));
+          m.interrupted = true;
+        }
         m.r.depth = std::max(m.r.depth, static_cast<int>(num("depth")));
-        if (ro.at("verdict").as_string() == "violated") {
+        const auto& verdict = ro.at("verdict").as_string();
+        if ((verdict == "interrupted" || verdict == "out of memory") && m.stopped.empty())
+          m.stopped = "shard " + std::to_string(k) + "/" + std::to_string(n) +
+                      (verdict == "interrupted" ? " was interrupted" : " ran out of memory");
+        if (verdict == "violated") {
           const std::uint64_t len = num("length");
           // The shortest counterexample over all shards (the first shard's on a tie).
           if (!m.found || len < m.length) {
@@ -248,12 +273,22 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
       m.r.complete = false;
       m.r.depth = static_cast<int>(m.length);
       m.r.found = explore::failure{};
+    } else if (m.interrupted) {
+      m.r.complete = false;
+      m.r.interrupted = true;
+      m.r.depth = m.interrupted_depth;
     }
     out << m.name << ": " << figures(m.r) << " (total over the shards; time summed)\n";
     if (m.found) {
-      exit_code = 1;
+      exit_code = std::max(exit_code, 1);
       out << "  verdict: " << m.invariant << " violated: " << m.what << "\n  shortest counterexample (" << m.length
           << " steps): " << m.counterexample << '\n';
+    } else if (!m.stopped.empty()) {
+      // The scope was not covered: no verdict, whatever the other shards say.
+      exit_code = 2;
+      out << "  verdict: none, " << m.stopped << "; no violation in what the shards explored ("
+          << explore::closure(m.r) << ")\n";
+      err << "lastword explore: " << m.name << ": " << m.stopped << ": the merge does not cover the scope\n";
     } else {
       out << "  verdict: " << held_verdict(m.r, waived) << '\n';
     }
@@ -262,7 +297,8 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
                  ",\"runs\":" + std::to_string(m.r.runs) + ",\"paths\":" + std::to_string(m.r.paths) +
                  ",\"depth\":" + std::to_string(m.r.depth) + ",\"complete\":" + (m.r.complete ? "true" : "false") +
                  ",\"frontier\":" + std::to_string(m.r.frontier) + ",\"closure\":\"" + explore::closure(m.r) +
-                 "\",\"verdict\":\"" + (m.found ? "violated" : "held") + "\"" +
+                 "\",\"interrupted\":" + (m.r.interrupted ? "true" : "false") +
+                 ",\"verdict\":\"" + (m.found ? "violated" : !m.stopped.empty() ? "none" : "held") + "\"" +
                  (m.found ? ",\"invariant\":\"" + m.invariant + "\",\"length\":" + std::to_string(m.length) : "") + "}";
   }
   if (!json_out.empty()) {
@@ -460,6 +496,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     if (name != "model") {
       out << "  covered " << r.states << " model states along " << r.paths << " paths; frontier "
           << (r.found ? std::string("not reached (stopped by the counterexample)")
+              : r.interrupted ? std::to_string(r.frontier) + " paths, not fully expanded (interrupted)"
               : r.frontier == 0 ? std::string("empty")
                                 : std::to_string(r.frontier) + " paths, not expanded")
           << '\n';
@@ -478,7 +515,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     std::string row = "{\"name\":\"" + json_escape(name) + "\",\"states\":" + std::to_string(r.states) +
                       ",\"transitions\":" + std::to_string(r.transitions) + ",\"runs\":" + std::to_string(r.runs) +
                       ",\"paths\":" + std::to_string(r.paths) + ",\"depth\":" + std::to_string(r.depth) +
-                      ",\"complete\":" + (r.complete ? "true" : "false") + ",\"frontier\":" +
+                      ",\"complete\":" + (r.complete ? "true" : "false") +
+                      ",\"interrupted\":" + (r.interrupted ? "true" : "false") + ",\"frontier\":" +
                       std::to_string(r.frontier) + ",\"closure\":\"" + json_escape(explore::closure(r)) +
                       "\",\"jobs\":" + std::to_string(r.jobs) + ",\"seconds\":" + std::to_string(r.seconds) +
                       ",\"peak_bytes\":" + std::to_string(r.peak_bytes) +
@@ -491,6 +529,11 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       out << "  verdict: none, the search was stopped: " << *r.out_of_memory << '\n';
       err << "lastword explore: " << *r.out_of_memory << '\n';
       row += ",\"verdict\":\"out of memory\"}";
+    } else if (r.interrupted) {
+      exit_code = 128 + g_signal;
+      out << "  verdict: " << held_verdict(r, judging.waived) << '\n';
+      err << "lastword explore: stopped by signal " << g_signal << ", " << explore::closure(r) << '\n';
+      row += ",\"verdict\":\"interrupted\"}";
     } else if (!r.found) {
       out << "  verdict: " << held_verdict(r, judging.waived) << '\n';
       row += ",\"verdict\":\"held\"}";
@@ -514,13 +557,21 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
   };
 
   report("model", explore::explore_model(m, options));
+  // The handlers reset themselves: a second signal ends the process.
+  struct sigaction stop_once{}, old_int{}, old_term{};
+  stop_once.sa_handler = on_explore_signal;
+  stop_once.sa_flags = SA_RESETHAND;
+  ::sigaction(SIGINT, &stop_once, &old_int);
+  ::sigaction(SIGTERM, &stop_once, &old_term);
   for (const auto& name : impls_to_check) {
-    if (exit_code == 2) break;
+    if (exit_code != 0 && exit_code != 1) break;  // out of memory, or interrupted
     const auto r = explore::explore_impl(
         m, name, [&](const explore::result& p) { err << "  ... " << name << ": " << figures(p) << '\n'; }, options,
-        judging);
+        judging, true, [] { return g_signal != 0; });
     report(name, r);
   }
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
   if (!json.empty()) {
     std::ofstream j(json);
     std::string ends;

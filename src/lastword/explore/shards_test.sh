@@ -59,6 +59,48 @@ else
   failed=1
 fi
 
+# Shards stopped by SIGINT (a scope far too large to finish here) say so:
+# exit 130, "interrupted" in their output and JSON; merged, no verdict
+# (exit 2).
+big=(--messages 3 --fragments 3 --sends 1)
+files=()
+for ((k = 0; k < n; k++)); do
+  "$lastword" explore --impl reference "${big[@]}" --shard "$k/$n" --json "int-$k.json" --out out >"int-$k.txt" 2>"int-$k.err" &
+  pid=$!
+  # Its progress line: the refinement is under way.
+  for _ in $(seq 1 6000); do grep -q "^  \.\.\. reference: " "int-$k.err" && break; sleep 0.01; done
+  kill -INT "$pid"
+  wait "$pid"
+  s=$?
+  if [ "$s" -eq 130 ] && grep -q "^  search: interrupted at depth [0-9]*: every path of up to" "int-$k.txt" &&
+     grep -q "^  verdict: none, the search was interrupted" "int-$k.txt" &&
+     grep -q '"interrupted":true,[^}]*"verdict":"interrupted"' "int-$k.json"; then
+    echo "ok   shard $k/$n stopped by SIGINT: exit 130, $(grep -o 'interrupted at depth [0-9]*' "int-$k.txt" | head -n 1)"
+  else
+    echo "FAIL shard $k/$n stopped by SIGINT: exit $s"; cat "int-$k.txt" "int-$k.err"; failed=1
+  fi
+  files+=("int-$k.json")
+done
+"$lastword" explore --merge "${files[@]}" >int-merged.txt 2>&1
+s=$?
+if [ "$s" -eq 2 ] && grep -A1 "^reference: " int-merged.txt | grep -q "^  verdict: none, shard 0/$n was interrupted"; then
+  echo "ok   interrupted shards merge to no verdict (exit 2)"
+else
+  echo "FAIL interrupted shards merged: exit $s"; cat int-merged.txt; failed=1
+fi
+
+# A shard stopped by its memory limit: merged, no verdict either.
+for k in 0 1; do
+  "$lastword" explore --impl none --messages 4 --fragments 3 --memory 1 --shard "$k/2" --json "oom-$k.json" >/dev/null 2>&1
+done
+"$lastword" explore --merge oom-0.json oom-1.json >oom-merged.txt 2>&1
+s=$?
+if [ "$s" -eq 2 ] && grep -q "^  verdict: none, shard [01]/2 ran out of memory" oom-merged.txt; then
+  echo "ok   a shard out of memory merges to no verdict (exit 2)"
+else
+  echo "FAIL a shard out of memory merged: exit $s"; cat oom-merged.txt; failed=1
+fi
+
 # Incomplete or inconsistent merges are refused.
 "$lastword" explore --merge shard-0.json shard-1.json >/dev/null 2>&1
 [ $? -eq 2 ] && echo "ok   a missing shard is refused" || { echo "FAIL: a missing shard was accepted"; failed=1; }
