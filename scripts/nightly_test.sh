@@ -220,18 +220,18 @@ sigkill)
   kill -INT -- "-$pid"
   s=0; wait "$pid" || s=$?
   [ "$s" = 130 ] || { cat "$work/k5.log"; fail "SIGINT in the model checker: exit $s, not 130"; }
-  grep -q "stopped by signal 2 during the model checker, interrupted at depth" "$work/k5.log" ||
+  grep -q "stopped by signal 2 during the model checker, interrupted after depth" "$work/k5.log" ||
     { cat "$work/k5.log"; fail "the run did not say where the model checker stopped"; }
   python3 - "$work/k5/report.json" <<'PY' || fail "report.json does not mark the model checker interrupted"
 import json, sys
 m = json.load(open(sys.argv[1]))["model"]
 assert m["ran"] and m["interrupted"] and not m["complete"] and not m["finding"], m
-assert m["frontier"] > 0 and m["runs"] > 0 and m["closure"].startswith("interrupted at depth "), m
+assert m["frontier"] > 0 and m["runs"] > 0 and m["closure"].startswith("interrupted after depth "), m
 PY
-  grep -q "^Scope 3,3,1 .*Stopped by a signal before the search closed, interrupted at depth" "$work/k5/report.md" ||
+  grep -q "^Scope 3,3,1 .*Stopped by a signal before the search closed, interrupted after depth" "$work/k5/report.md" ||
     fail "report.md does not say the model checker was interrupted"
   ! grep -q "Every invariant holds" "$work/k5/report.md" || fail "report.md claims a verdict for the scope"
-  echo "PASS: corpus $before inputs survived SIGKILL mid-merge and SIGINT; resumed at generation 2 with $(count "$store" assembler); SIGINT in the model checker: $(grep -o 'interrupted at depth [0-9]*' "$work/k5.log" | head -n 1), reports written"
+  echo "PASS: corpus $before inputs survived SIGKILL mid-merge and SIGINT; resumed at generation 2 with $(count "$store" assembler); SIGINT in the model checker: $(grep -o 'interrupted after depth [0-9]*' "$work/k5.log" | head -n 1), reports written"
   ;;
 chromium)
   report=$work/run2/report.html

@@ -256,10 +256,12 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
         ++searching;
       }
     }
-    out << "verdict: " << impl << " held every invariant in every layer that ran: "
-        << (model_part.empty() ? "" : model_part + "; ") << "no violation in " << searched << " runs of the "
-        << searching << " other layers (a search, not a proof)"
-        << (not_applicable.empty() ? "" : "; not applicable: " + not_applicable) << '\n';
+    out << "verdict: " << impl << " held every invariant"
+        << (judging.waived.empty() ? "" : " but " + judging.waived + " (waived: not judged)")
+        << " in every layer that ran: " << (model_part.empty() ? "" : model_part + "; ") << "no violation in "
+        << searched << " runs of the " << searching << (model_part.empty() ? "" : " other") << " layers"
+        << " (a search, not a proof)" << (not_applicable.empty() ? "" : "; not applicable: " + not_applicable)
+        << '\n';
     return 0;
   }
   out << "verdict: " << impl << " violated the contract\n";

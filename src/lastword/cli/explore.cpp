@@ -143,7 +143,15 @@ namespace {
 // SIGINT or SIGTERM during a refinement: the search stops between chunks
 // of runs and the output (and --json) says how far it got.
 std::atomic<int> g_signal{0};
-extern "C" void on_explore_signal(int sig) { g_signal = sig; }
+static_assert(std::atomic<int>::is_always_lock_free, "g_signal is set in a signal handler");
+// Both signals go back to their default action: a second one (either) ends
+// the process.
+extern "C" void on_explore_signal(int sig) {
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+  int none = 0;
+  g_signal.compare_exchange_strong(none, sig);
+}
 
 // "every invariant holds ..." with how far the search went.
 std::string held_verdict(const explore::result& r, const std::string& waiver) {
@@ -560,7 +568,6 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
   // The handlers reset themselves: a second signal ends the process.
   struct sigaction stop_once{}, old_int{}, old_term{};
   stop_once.sa_handler = on_explore_signal;
-  stop_once.sa_flags = SA_RESETHAND;
   ::sigaction(SIGINT, &stop_once, &old_int);
   ::sigaction(SIGTERM, &stop_once, &old_term);
   for (const auto& name : impls_to_check) {

@@ -293,7 +293,7 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
 
 std::string closure(const result& r) {
   if (r.interrupted)
-    return "interrupted at depth " + std::to_string(r.depth + 1) + ": " +
+    return "interrupted after depth " + std::to_string(r.depth) + ": " +
            (r.depth == 0 ? std::string("no path")
                          : "every path of up to " + std::to_string(r.depth) + (r.depth == 1 ? " step" : " steps")) +
            " checked, " + std::to_string(r.frontier) + " paths not fully expanded";
@@ -439,11 +439,15 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
       for (model::action b : actions) tasks.push_back({static_cast<std::uint32_t>(i), b, true});
     for (std::size_t c = 0; c < tasks.size(); c += chunk) {
       if (stop && stop()) {
-        // Paths of up to `depth` steps are checked; this level's nodes,
-        // the ones it added and the merges awaiting their lookahead are not.
+        // Paths of up to `depth` steps are checked. Not fully expanded:
+        // this level's nodes from the first task not run (node tasks come
+        // first, then the merges' lookaheads), the merges whose lookahead
+        // has not run, and what this level added.
+        const task& first = tasks[c];
         r.interrupted = true;
         r.depth = depth;
-        r.frontier = (nodes.size() - level_begin) + merges.size() + merges_next.size();
+        r.frontier = (first.merge ? merges.size() - first.index : (level_end - first.index) + merges.size()) +
+                     (nodes.size() - level_end) + merges_next.size();
         return finish();
       }
       const std::size_t count = std::min(chunk, tasks.size() - c);

@@ -44,7 +44,8 @@ struct result {
   std::uint64_t frontier = 0;
   // Stopped from outside (explore_impl's `stop`) before the search closed:
   // every path of at most `depth` steps was checked, `frontier` paths were
-  // not (fully) expanded. Nothing beyond is proved.
+  // not (fully) expanded (nodes with steps not run, merges whose lookahead
+  // did not run). Nothing beyond is proved.
   bool interrupted = false;
   int jobs = 1;
   std::optional<std::string> out_of_memory;

@@ -178,11 +178,53 @@ TEST(Explore, AnInterruptedRefinementIsNeitherCompleteNorBounded) {
     EXPECT_LT(r.runs, whole.runs) << after;
     EXPECT_LT(r.depth, 4) << after;
     const auto c = closure(r);
-    EXPECT_EQ(c.rfind("interrupted at depth " + std::to_string(r.depth + 1) + ": ", 0), 0u) << c;
+    EXPECT_EQ(c.rfind("interrupted after depth " + std::to_string(r.depth) + ": ", 0), 0u) << c;
     EXPECT_EQ(c.find("complete"), std::string::npos) << c;
-    if (after == 0) EXPECT_EQ(c, "interrupted at depth 1: no path checked, " + std::to_string(r.frontier) +
+    if (after == 0) EXPECT_EQ(c, "interrupted after depth 0: no path checked, " + std::to_string(r.frontier) +
                                      " paths not fully expanded");
   }
+}
+
+// Stopped inside a level of several chunks of runs: every shorter path was
+// checked (at least the runs of the search bounded at that depth), and
+// not every path one step longer; a stop asked only after the search
+// closed changes nothing.
+TEST(Explore, AnInterruptionInsideALevelChecksEveryShorterPath) {
+  auto bounded = [](int depth) {
+    auto sc = smaller();
+    sc.max_sends = 0;  // quick under the sanitizers, with levels of several chunks
+    sc.depth = depth;
+    return model::machine(sc);
+  };
+  // Chunks (stop questions) of the levels below each bound.
+  std::vector<int> calls{0};
+  std::vector<result> at;
+  for (int d = 1; d <= 4; ++d) {
+    int n = 0;
+    at.push_back(explore_impl(bounded(d), "reference", {}, {}, {}, true, [&] { return ++n < 0; }));
+    calls.push_back(n);
+  }
+  int level = -1;
+  for (int l = 1; l < 4 && level < 0; ++l)
+    if (calls[l + 1] - calls[l] >= 2) level = l;
+  ASSERT_GE(level, 0) << "no level of several chunks: the test needs a larger scope";
+  int n = 0;
+  const auto r = explore_impl(bounded(4), "reference", {}, {}, {}, true, [&] { return ++n > calls[level] + 1; });
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.depth, level);
+  EXPECT_GT(r.runs, at[level - 1].runs);  // every path of up to `level` steps, and some longer ones
+  EXPECT_LT(r.runs, at[level].runs);      // not all of the next level
+  EXPECT_GT(r.frontier, 0u);
+  EXPECT_EQ(closure(r).rfind("interrupted after depth " + std::to_string(level) + ": every path of up to ", 0), 0u)
+      << closure(r);
+  // A stop that says true only once the search is over changes nothing.
+  bool over = false;
+  const auto late = explore_impl(bounded(4), "reference", {}, {}, {}, true, [&] { return over; });
+  over = true;
+  EXPECT_FALSE(late.interrupted);
+  EXPECT_EQ(late.runs, at[3].runs);
+  EXPECT_EQ(closure(late), closure(at[3]));
 }
 
 TEST(Explore, TheModelAloneReportsItsFigures) {

@@ -72,10 +72,10 @@ for ((k = 0; k < n; k++)); do
   kill -INT "$pid"
   wait "$pid"
   s=$?
-  if [ "$s" -eq 130 ] && grep -q "^  search: interrupted at depth [0-9]*: every path of up to" "int-$k.txt" &&
+  if [ "$s" -eq 130 ] && grep -q "^  search: interrupted after depth [0-9]*: every path of up to" "int-$k.txt" &&
      grep -q "^  verdict: none, the search was interrupted" "int-$k.txt" &&
      grep -q '"interrupted":true,[^}]*"verdict":"interrupted"' "int-$k.json"; then
-    echo "ok   shard $k/$n stopped by SIGINT: exit 130, $(grep -o 'interrupted at depth [0-9]*' "int-$k.txt" | head -n 1)"
+    echo "ok   shard $k/$n stopped by SIGINT: exit 130, $(grep -o 'interrupted after depth [0-9]*' "int-$k.txt" | head -n 1)"
   else
     echo "FAIL shard $k/$n stopped by SIGINT: exit $s"; cat "int-$k.txt" "int-$k.err"; failed=1
   fi

@@ -45,6 +45,16 @@ using clock_type = std::chrono::steady_clock;
 std::atomic<int> g_stop{0};
 
 extern "C" void on_stop_signal(int sig) { g_stop = sig; }
+static_assert(std::atomic<int>::is_always_lock_free, "g_stop is set in a signal handler");
+
+// The model checker's: the first SIGINT or SIGTERM asks the search to stop;
+// both go back to their default action, so that a second ends the process.
+extern "C" void on_stop_signal_once(int sig) {
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+  int none = 0;
+  g_stop.compare_exchange_strong(none, sig);
+}
 
 std::string utc_now(const char* format = "%Y-%m-%dT%H:%M:%SZ") {
   const std::time_t t = std::time(nullptr);
@@ -645,8 +655,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
       // reports are still written, and say how far it got. The handlers
       // reset themselves, so that a second signal ends the process at once.
       struct sigaction stop_once{}, old_int{}, old_term{};
-      stop_once.sa_handler = on_stop_signal;
-      stop_once.sa_flags = SA_RESETHAND;
+      stop_once.sa_handler = on_stop_signal_once;
       ::sigaction(SIGINT, &stop_once, &old_int);
       ::sigaction(SIGTERM, &stop_once, &old_term);
       mr.figures = explore::explore_impl(m, o.impl, progress, model::explore_options{0}, history::judge_options{},
@@ -757,11 +766,14 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
     out << "nightly: coverage of the reference (src/lastword/): lines " << total.lines_covered << "/" << total.lines
         << ", branches " << total.branches_covered << "/" << total.branches << "; view: " << r.coverage_html << '\n';
   }
-  if (g_stop) {
+  if (r.model.figures.interrupted) {
     err << "lastword nightly: stopped by signal " << g_stop << " during the model checker, "
         << explore::closure(r.model.figures) << "; the reports say so\n";
     return 128 + g_stop;
   }
+  if (g_stop)  // it came as the search finished: the result stands
+    err << "lastword nightly: signal " << g_stop << " came as the model checker finished; its result is "
+        << "complete, the coverage stage was left out\n";
   if (r.new_findings() == 0) {
     out << "nightly: nothing new (" << r.findings.size() << " known finding(s) seen again)\n";
     return 0;
