@@ -1,9 +1,6 @@
 #include "lastword/cli/explore.hpp"
 
-#include <signal.h>
-
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +12,7 @@
 
 #include <boost/json.hpp>
 
+#include "lastword/explore/interrupt.hpp"
 #include "lastword/impls/registry.hpp"
 #include "model/promela.hpp"
 
@@ -139,19 +137,6 @@ std::string figures(const explore::result& r) {
 }
 
 namespace {
-
-// SIGINT or SIGTERM during a refinement: the search stops between chunks
-// of runs and the output (and --json) says how far it got.
-std::atomic<int> g_signal{0};
-static_assert(std::atomic<int>::is_always_lock_free, "g_signal is set in a signal handler");
-// Both signals go back to their default action: a second one (either) ends
-// the process.
-extern "C" void on_explore_signal(int sig) {
-  ::signal(SIGINT, SIG_DFL);
-  ::signal(SIGTERM, SIG_DFL);
-  int none = 0;
-  g_signal.compare_exchange_strong(none, sig);
-}
 
 // "every invariant holds ..." with how far the search went.
 std::string held_verdict(const explore::result& r, const std::string& waiver) {
@@ -499,6 +484,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
   out << '\n';
   int exit_code = 0;
   std::string json_rows;
+  std::optional<explore::interrupt_on_signals> interrupt;  // during the refinements
   auto report = [&](const std::string& name, const explore::result& r) {
     out << name << ": " << figures(r) << '\n';
     if (name != "model") {
@@ -538,9 +524,10 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       err << "lastword explore: " << *r.out_of_memory << '\n';
       row += ",\"verdict\":\"out of memory\"}";
     } else if (r.interrupted) {
-      exit_code = 128 + g_signal;
+      const int sig = interrupt ? interrupt->signal() : 0;
+      exit_code = 128 + sig;
       out << "  verdict: " << held_verdict(r, judging.waived) << '\n';
-      err << "lastword explore: stopped by signal " << g_signal << ", " << explore::closure(r) << '\n';
+      err << "lastword explore: stopped by signal " << sig << ", " << explore::closure(r) << '\n';
       row += ",\"verdict\":\"interrupted\"}";
     } else if (!r.found) {
       out << "  verdict: " << held_verdict(r, judging.waived) << '\n';
@@ -565,20 +552,16 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
   };
 
   report("model", explore::explore_model(m, options));
-  // The handlers reset themselves: a second signal ends the process.
-  struct sigaction stop_once{}, old_int{}, old_term{};
-  stop_once.sa_handler = on_explore_signal;
-  ::sigaction(SIGINT, &stop_once, &old_int);
-  ::sigaction(SIGTERM, &stop_once, &old_term);
+  // SIGINT or SIGTERM during a refinement: the search stops between chunks
+  // of runs and the output (and --json) says how far it got.
+  interrupt.emplace();
   for (const auto& name : impls_to_check) {
     if (exit_code != 0 && exit_code != 1) break;  // out of memory, or interrupted
     const auto r = explore::explore_impl(
         m, name, [&](const explore::result& p) { err << "  ... " << name << ": " << figures(p) << '\n'; }, options,
-        judging, true, [] { return g_signal != 0; });
+        judging, true, interrupt->stop());
     report(name, r);
   }
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
   if (!json.empty()) {
     std::ofstream j(json);
     std::string ends;

@@ -27,6 +27,7 @@
 #include "lastword/impls/differential.hpp"
 #include "lastword/impls/registry.hpp"
 #include "lastword/nightly/classify.hpp"
+#include "lastword/explore/interrupt.hpp"
 #include "lastword/nightly/coverage.hpp"
 #include "lastword/nightly/libfuzzer.hpp"
 #include "lastword/nightly/process.hpp"
@@ -45,16 +46,6 @@ using clock_type = std::chrono::steady_clock;
 std::atomic<int> g_stop{0};
 
 extern "C" void on_stop_signal(int sig) { g_stop = sig; }
-static_assert(std::atomic<int>::is_always_lock_free, "g_stop is set in a signal handler");
-
-// The model checker's: the first SIGINT or SIGTERM asks the search to stop;
-// both go back to their default action, so that a second ends the process.
-extern "C" void on_stop_signal_once(int sig) {
-  ::signal(SIGINT, SIG_DFL);
-  ::signal(SIGTERM, SIG_DFL);
-  int none = 0;
-  g_stop.compare_exchange_strong(none, sig);
-}
 
 std::string utc_now(const char* format = "%Y-%m-%dT%H:%M:%SZ") {
   const std::time_t t = std::time(nullptr);
@@ -652,16 +643,13 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
             << static_cast<int>(p.seconds) << " s\n" << std::flush;
       };
       // SIGINT or SIGTERM stops the search between chunks of runs: the
-      // reports are still written, and say how far it got. The handlers
-      // reset themselves, so that a second signal ends the process at once.
-      struct sigaction stop_once{}, old_int{}, old_term{};
-      stop_once.sa_handler = on_stop_signal_once;
-      ::sigaction(SIGINT, &stop_once, &old_int);
-      ::sigaction(SIGTERM, &stop_once, &old_term);
-      mr.figures = explore::explore_impl(m, o.impl, progress, model::explore_options{0}, history::judge_options{},
-                                         true, [] { return g_stop != 0; });
-      ::sigaction(SIGINT, &old_int, nullptr);
-      ::sigaction(SIGTERM, &old_term, nullptr);
+      // reports are still written, and say how far it got.
+      {
+        const explore::interrupt_on_signals interrupt;
+        mr.figures = explore::explore_impl(m, o.impl, progress, model::explore_options{0}, history::judge_options{},
+                                           true, interrupt.stop());
+        g_stop = interrupt.signal();
+      }
       mr.ran = true;
       const auto& e = mr.figures;
       mr.closure = explore::closure(e);
