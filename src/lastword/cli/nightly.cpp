@@ -51,7 +51,9 @@ constexpr const char* nightly_usage =
     "              this scope (default 3,3,1: larger than `lastword check`'s 2,2,1, minutes on 2 cores;\n"
     "              a refutation is a finding with its shortest counterexample)\n"
     "  --no-model  leave the model checker out\n"
-    "exit: 0 nothing new, 1 new finding(s) (listed), 2 setup error\n";
+    "SIGINT or SIGTERM while fuzzing stops the fuzzers without merging (what they found waits for\n"
+    "the next run); during the model checker it stops the search and the reports say how far it got\n"
+    "exit: 0 nothing new, 1 new finding(s) (listed), 2 setup error, 130/143 stopped by a signal\n";
 
 constexpr const char* adopt_usage =
     "usage: lastword adopt FINDING --name NAME [--repo DIR] [--force]\n"
