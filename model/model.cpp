@@ -92,6 +92,10 @@ std::vector<misfit> misfits(const scope& sc) {
   return out;
 }
 
+std::string scope_text(const scope& s) {
+  return std::to_string(s.max_messages) + "," + std::to_string(s.max_fragments) + "," + std::to_string(s.max_sends);
+}
+
 std::string_view action_name(action a) noexcept {
   switch (a) {
     case action::read_frame: return "read frames 1";

@@ -131,6 +131,9 @@ struct misfit {
 // negative counts) as misfits with limit 0; empty when the scope is sound.
 std::vector<misfit> misfits(const scope& s);
 
+// "M,F,S": the scope's messages, fragments and sends, as --model-scope reads it.
+std::string scope_text(const scope& s);
+
 // Thrown by machine's constructor for a scope that misfits() refuses.
 struct scope_error : std::invalid_argument {
   using std::invalid_argument::invalid_argument;

@@ -246,11 +246,9 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
       if (!r.a.applicable) {
         not_applicable += (not_applicable.empty() ? "" : ", ") + r.name;
       } else if (r.name == "model checker") {
-        const bool complete = r.a.what.rfind("complete", 0) == 0;
-        model_part = std::string(complete ? "proved for every interleaving" : "checked up to the depth bound") +
-                     " in the model checker's scope " + std::to_string(model_scope.max_messages) + "," +
-                     std::to_string(model_scope.max_fragments) + "," + std::to_string(model_scope.max_sends) + " (" +
-                     r.a.what + (complete ? ")" : "; nothing beyond it is proved)");
+        model_part = std::string(r.a.complete ? "proved for every interleaving" : "checked up to the depth bound") +
+                     " in the model checker's scope " + model::scope_text(model_scope) + " (" + r.a.what +
+                     (r.a.complete ? ")" : "; nothing beyond it is proved)");
       } else {
         searched += r.a.executions;
         ++searching;

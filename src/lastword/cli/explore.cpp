@@ -152,8 +152,9 @@ struct merged_row {
   std::string invariant, what, counterexample;
   std::uint64_t length = 0;
   bool found = false;
-  bool interrupted = false;  // some shard was stopped by a signal
-  int interrupted_depth = 0;
+  // Some shard was stopped by a signal: every shard checked its paths of
+  // up to this many steps, at least.
+  std::optional<int> interrupted_depth;
   std::string stopped;  // why some shard's search stopped short: no verdict
 };
 
@@ -208,7 +209,7 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
         const std::string name(ro.at("name").as_string());
         auto it = std::find_if(rows.begin(), rows.end(), [&](const merged_row& m) { return m.name == name; });
         if (it == rows.end()) {
-          rows.push_back({name, {}, {}, {}, {}, 0, false, false, 0, {}});
+          rows.emplace_back().name = name;
           rows.back().r.complete = true;
           it = rows.end() - 1;
         }
@@ -222,12 +223,9 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
         m.r.seconds += ro.at("seconds").to_number<double>();
         m.r.peak_bytes = std::max<std::uint64_t>(m.r.peak_bytes, num("peak_bytes"));
         m.r.complete = m.r.complete && ro.at("complete").as_bool();
-        if (ro.contains("interrupted") && ro.at("interrupted").as_bool()) {
-          // Every shard checked its paths of up to this many steps at least.
-          m.interrupted_depth = m.interrupted ? std::min(m.interrupted_depth, static_cast<int>(num("depth")))
-                                              : static_cast<int>(num("depth"));
-          m.interrupted = true;
-        }
+        if (ro.contains("interrupted") && ro.at("interrupted").as_bool())
+          m.interrupted_depth = std::min(m.interrupted_depth.value_or(static_cast<int>(num("depth"))),
+                                         static_cast<int>(num("depth")));
         m.r.depth = std::max(m.r.depth, static_cast<int>(num("depth")));
         const auto& verdict = ro.at("verdict").as_string();
         if ((verdict == "interrupted" || verdict == "out of memory") && m.stopped.empty())
@@ -266,10 +264,10 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
       m.r.complete = false;
       m.r.depth = static_cast<int>(m.length);
       m.r.found = explore::failure{};
-    } else if (m.interrupted) {
+    } else if (m.interrupted_depth) {
       m.r.complete = false;
       m.r.interrupted = true;
-      m.r.depth = m.interrupted_depth;
+      m.r.depth = *m.interrupted_depth;
     }
     out << m.name << ": " << figures(m.r) << " (total over the shards; time summed)\n";
     if (m.found) {

@@ -246,7 +246,8 @@ attempt layer_model_checker(const std::string& impl, const std::string& out_dir,
   attempt a{.found = r.found.has_value(),
             .invariant = r.found ? r.found->invariant : '-',
             .seconds = r.seconds,
-            .executions = r.runs};
+            .executions = r.runs,
+            .complete = r.complete};
   if (!r.found) a.what = explore::closure(r);  // complete, or bounded (then nothing is proved beyond it)
   if (r.found && !out_dir.empty()) {
     std::error_code ec;

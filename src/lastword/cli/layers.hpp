@@ -28,6 +28,7 @@ struct attempt {
   double seconds = 0;
   std::uint64_t executions = 0;
   std::uint64_t not_applicable = 0;  // runs the implementation could not express
+  bool complete = false;             // an exhaustive layer: its search closed
   std::string reproduce{};  // the command that shows the violation
   std::string what{};       // the violation, in words
 };

@@ -111,7 +111,7 @@ json::value to_json(const run_result& r) {
                             {"frontier", e.frontier},
                             {"interrupted", e.interrupted},
                             {"seconds", e.seconds},
-                            {"closure", m.closure},
+                            {"closure", m.ran ? explore::closure(e) : ""},
                             {"finding", m.finding}};
   json::array files, folders;
   const auto add = [](json::array& into, const coverage_file& c) {
@@ -140,9 +140,10 @@ std::string model_summary(const model_result& m) {
   s << "Scope " << m.scope << " (messages, fragments, sends): " << m.figures.states << " model states along "
     << m.figures.paths << " paths, " << m.figures.runs << " runs, " << std::fixed << std::setprecision(1)
     << m.figures.seconds << " s. ";
+  const std::string closure = explore::closure(m.figures);
   if (!m.finding.empty()) s << "Refuted: finding " << m.finding << ".";
-  else if (m.figures.interrupted) s << "Stopped by a signal before the search closed, " << m.closure << ".";
-  else s << "Every invariant holds (" << m.closure << ").";
+  else if (m.figures.interrupted) s << "Stopped by a signal before the search closed, " << closure << ".";
+  else s << "Every invariant holds (" << closure << ").";
   return s.str();
 }
 

@@ -626,7 +626,7 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
   if (o.model && !o.coverage_only && g_stop == 0) {
     model_result& mr = r.model;
     const auto& sc = o.model_scope;
-    mr.scope = std::to_string(sc.max_messages) + "," + std::to_string(sc.max_fragments) + "," + std::to_string(sc.max_sends);
+    mr.scope = model::scope_text(sc);
     const impls::implementation* entry = impls::find_implementation(o.impl);
     mr.not_applicable = !entry ? "not a registered implementation" : impls::not_expressed(*entry, impls::form::model);
     if (!mr.not_applicable.empty()) {
@@ -652,9 +652,8 @@ int run(const options& o_in, std::ostream& out, std::ostream& err) {
       }
       mr.ran = true;
       const auto& e = mr.figures;
-      mr.closure = explore::closure(e);
       out << "nightly: model checker: " << e.states << " states, " << e.runs << " runs, " << std::fixed
-          << std::setprecision(1) << e.seconds << " s; " << (e.found ? "refuted" : mr.closure) << '\n';
+          << std::setprecision(1) << e.seconds << " s; " << (e.found ? "refuted" : explore::closure(e)) << '\n';
       out.unsetf(std::ios::fixed);
       if (e.found) {
         finding_result f;

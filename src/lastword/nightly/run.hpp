@@ -103,7 +103,6 @@ struct model_result {
   std::string not_applicable;  // why the implementation cannot be checked against the model
   std::string scope;           // "3,3,1": messages, fragments, sends
   explore::result figures;     // states, paths, runs, depth, complete, frontier, seconds
-  std::string closure;         // complete at depth D, or bounded with the frontier left
   std::string finding;  // the id of its finding, when it refuted the implementation
 };
 
