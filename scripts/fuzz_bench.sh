@@ -88,10 +88,12 @@ echo "fuzz_bench: seed $seed, ${runs:+$runs runs}${seconds:+$seconds s} per targ
 [ -z "$before_flags$after_flags" ] || echo "fuzz_bench: flags: before '${before_flags}', after '${after_flags}'"
 printf '%-17s %-7s %10s %10s %12s %14s %7s %7s\n' target build execs exec/s exec/cpu-s "2nd-half ex/s" cov ft
 failed=0
+round=0
 for t in $targets; do
+  round=$((round + 1))  # a target named twice is measured twice, each time afresh
   for b in "${builds[@]}"; do
     name=${b%%=*} dir=$(cd "${b#*=}" && pwd)
-    work="$scratch/$t-$name"
+    work="$scratch/$round-$t-$name"
     mkdir -p "$work/corpus"
     ln -s "$root/corpus/$t" "$work/seeds"
     ln -s "$root/fuzz/$t.dict" "$work/target.dict"
