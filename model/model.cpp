@@ -531,11 +531,11 @@ void machine::settle(state& s, const sink& out) const {
   }
 }
 
-std::vector<successor> machine::steps(const state& s0, action a) const {
-  std::vector<successor> out;
+successor_list machine::steps(const state& s0, action a) const {
+  successor_list out;
   state next[2];
   std::optional<violation> tv[2];
-  std::vector<outcome> outcomes[2];
+  outcome_list outcomes[2];
   const int n = steps_impl(s0, a, next, tv, outcomes);
   for (int i = 0; i < n; ++i) out.push_back({next[i], std::move(outcomes[i]), std::move(tv[i])});
   return out;
@@ -546,7 +546,7 @@ int machine::successors(const state& s0, action a, state next[2], std::optional<
 }
 
 int machine::steps_impl(const state& s0, action a, state next[2], std::optional<violation> tv[2],
-                        std::vector<outcome>* outcomes) const {
+                        outcome_list* outcomes) const {
   const sink first{outcomes ? &outcomes[0] : nullptr}, second{outcomes ? &outcomes[1] : nullptr};
   tv[0].reset();
   tv[1].reset();
@@ -580,8 +580,9 @@ int machine::steps_impl(const state& s0, action a, state next[2], std::optional<
   return 2;
 }
 
-std::vector<successor> machine::steps_or_stay(const state& s, action a) const {
+successor_list machine::steps_or_stay(const state& s, action a, bool* enabled) const {
   auto out = steps(s, a);
+  if (enabled) *enabled = !out.empty();
   if (!out.empty() || a == action::close || a == action::send_and_close) return out;
   // What the step still does where its full form is not enabled.
   switch (a) {

@@ -30,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "lastword/scenario/scenario.hpp"
 
 namespace lastword::model {
@@ -222,11 +224,16 @@ struct violation {
 
 // One way an action can go. Most actions have one; events that happen in
 // the same turn (read_frame_and_advance) may happen in either order.
+// What a step's calls returned: a few at most, kept inline (the refinement
+// checker asks for them on every step of every run).
+using outcome_list = boost::container::small_vector<outcome, 4>;
+
 struct successor {
   state next;
-  std::vector<outcome> outcomes;
+  outcome_list outcomes;
   std::optional<violation> transition_violation;  // T and X: properties of the step
 };
+using successor_list = boost::container::small_vector<successor, 2>;
 
 class machine {
  public:
@@ -239,13 +246,14 @@ class machine {
 
   // Every way `a` can go from `s`, each settled; empty when `a` is not
   // enabled (e.g. read with nothing left to offer).
-  std::vector<successor> steps(const state& s, action a) const;
+  successor_list steps(const state& s, action a) const;
   // Like steps(), but where `a` is not enabled and would change nothing
   // when performed anyway (a read with nothing left, EOF after the end,
   // cancel with no call, time passing with no timer), the state stays, with
   // no outcome. Explorers of sets of states need this: one member may
   // expire a timer where another has none. close() is never a no-op.
-  std::vector<successor> steps_or_stay(const state& s, action a) const;
+  // `enabled`, when given, says whether steps() had any successor.
+  successor_list steps_or_stay(const state& s, action a, bool* enabled = nullptr) const;
 
   // The checker's fast path: the successors of `a` from `s` without their
   // outcomes, as steps() gives them (the same order): up to two into
@@ -269,7 +277,7 @@ class machine {
   };
   // Where outcomes go: nowhere on the checker's fast path.
   struct sink {
-    std::vector<outcome>* v = nullptr;
+    outcome_list* v = nullptr;
     void push(outcome o) const {
       if (v) v->push_back(o);
     }
@@ -293,7 +301,7 @@ class machine {
   std::uint8_t complete_queued(const state& s) const;
   std::uint8_t frames_of_message(const state& s, std::uint8_t m) const;
   int steps_impl(const state& s, action a, state next[2], std::optional<violation> tv[2],
-                 std::vector<outcome>* outcomes) const;
+                 outcome_list* outcomes) const;
   void settle(state& s, const sink& out) const;
   void fire(state& s, const sink& out, bool recv_timer, bool close_timer) const;
   bool apply(state& s, action a, const sink& out, std::optional<violation>& tv) const;

@@ -15,45 +15,107 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// Outcomes as comparable words.
-std::vector<std::string> words(const std::vector<model::outcome>& outs) {
-  std::vector<std::string> w;
-  for (const auto& o : outs) {
-    switch (o.k) {
-      case model::outcome::kind::message: w.push_back("message m" + std::to_string(o.index)); break;
-      case model::outcome::kind::fragment:
-        w.push_back("fragment m" + std::to_string(o.index) + "f" + std::to_string(o.fragment));
-        break;
-      case model::outcome::kind::stream_end: w.push_back("stream-end"); break;
-      case model::outcome::kind::closed: w.push_back("closed"); break;
-      case model::outcome::kind::timeout: w.push_back("timeout"); break;
-      case model::outcome::kind::cancelled: w.push_back("cancelled"); break;
-      case model::outcome::kind::busy: w.push_back("busy"); break;
-      case model::outcome::kind::close_returned: w.push_back("close-returned"); break;
-      case model::outcome::kind::sent: w.push_back("sent"); break;
-      case model::outcome::kind::send_failed: w.push_back("send-failed"); break;
-    }
+// What the consumer saw, as comparable words: one integer per result
+// (kind, message, fragment), a step's results as a sorted list of them.
+// Rendered as text only for a report.
+using word = std::uint32_t;
+using word_list = boost::container::small_vector<word, 6>;
+
+// The model's outcome kinds, and what only an implementation can show.
+constexpr unsigned refused_kind = 16;       // close() refused (the model's close(1000) never is)
+constexpr unsigned odd_message_kind = 17;   // a message that is none of the script's
+constexpr unsigned odd_fragment_kind = 18;  // a fragment that is none of the script's
+
+constexpr word make_word(unsigned kind, unsigned index = 0, unsigned fragment = 0) {
+  return (kind << 16) | (index << 8) | fragment;
+}
+constexpr word make_word(model::outcome::kind k, unsigned index = 0, unsigned fragment = 0) {
+  return make_word(static_cast<unsigned>(k), index, fragment);
+}
+constexpr unsigned kind_of(word w) { return w >> 16; }
+constexpr bool is(word w, model::outcome::kind k) { return kind_of(w) == static_cast<unsigned>(k); }
+
+std::string text(word w) {
+  using K = model::outcome::kind;
+  const std::string index = std::to_string((w >> 8) & 0xff), fragment = std::to_string(w & 0xff);
+  switch (kind_of(w)) {
+    case static_cast<unsigned>(K::message): return "message m" + index;
+    case static_cast<unsigned>(K::fragment): return "fragment m" + index + "f" + fragment;
+    case static_cast<unsigned>(K::stream_end): return "stream-end";
+    case static_cast<unsigned>(K::closed): return "closed";
+    case static_cast<unsigned>(K::timeout): return "timeout";
+    case static_cast<unsigned>(K::cancelled): return "cancelled";
+    case static_cast<unsigned>(K::busy): return "busy";
+    case static_cast<unsigned>(K::close_returned): return "close-returned";
+    case static_cast<unsigned>(K::sent): return "sent";
+    case static_cast<unsigned>(K::send_failed): return "send-failed";
+    case refused_kind: return "refused";
+    case odd_message_kind: return "message (none of the script's)";
+    case odd_fragment_kind: return "fragment (none of the script's)";
   }
+  return "?";
+}
+
+// A model outcome's word: a message names its index, a fragment its index
+// and fragment; the other kinds name nothing more, as the consumer sees
+// them.
+word_list words(const model::outcome_list& outs) {
+  using O = model::outcome::kind;
+  word_list w;
+  for (const auto& o : outs)
+    w.push_back(o.k == O::message    ? make_word(o.k, o.index)
+                : o.k == O::fragment ? make_word(o.k, o.index, o.fragment)
+                                     : make_word(o.k));
   std::sort(w.begin(), w.end());
   return w;
 }
 
-// The results of every step of the schedule, as the same words, step by
-// step ([k]: the results that came in step k's turn), in one pass over the
-// history. A send() of a continuation frame is not a word of its own: the
-// model counts messages, and a message's frames sent in one turn are
-// written (or fail) together, so its result is that of the message's first
-// frame. Steps before `first` get no words (their calls are still
-// recorded: a later result may belong to an earlier call).
-std::vector<std::vector<std::string>> observed_by_step(const scenario::scenario& s, const history::history& h,
-                                                       std::size_t first = 0) {
+// Parses a canonical decimal number below 256 from the front of `s`.
+std::optional<unsigned> small_number(std::string_view& s) {
+  std::size_t n = 0;
+  unsigned v = 0;
+  while (n < s.size() && n < 3 && s[n] >= '0' && s[n] <= '9') v = v * 10 + static_cast<unsigned>(s[n++] - '0');
+  if (n == 0 || (n > 1 && s[0] == '0') || v > 255) return std::nullopt;
+  s.remove_prefix(n);
+  return v;
+}
+
+// A delivered payload as the script's names it: "mI" (a message, whose
+// fragments follow as "fJ...") or "mIfJ" (a fragment).
+word message_word(std::string_view data) {
+  if (data.empty() || data[0] != 'm') return make_word(odd_message_kind);
+  data.remove_prefix(1);
+  const auto i = small_number(data);
+  if (!i || (!data.empty() && data[0] != 'f')) return make_word(odd_message_kind);
+  return make_word(model::outcome::kind::message, *i);
+}
+word fragment_word(std::string_view data) {
+  if (data.empty() || data[0] != 'm') return make_word(odd_fragment_kind);
+  data.remove_prefix(1);
+  const auto i = small_number(data);
+  if (!i || data.empty() || data[0] != 'f') return make_word(odd_fragment_kind);
+  data.remove_prefix(1);
+  const auto f = small_number(data);
+  if (!f || !data.empty()) return make_word(odd_fragment_kind);
+  return make_word(model::outcome::kind::fragment, *i, *f);
+}
+
+// The results of every step of the schedule, as words, step by step ([k]:
+// the results that came in step k's turn), in one pass over the history. A
+// send() of a continuation frame is not a word of its own: the model counts
+// messages, and a message's frames sent in one turn are written (or fail)
+// together, so its result is that of the message's first frame. Steps
+// before `first` get no words (their calls are still recorded: a later
+// result may belong to an earlier call).
+std::vector<word_list> observed_by_step(const scenario::scenario& s, const history::history& h,
+                                        std::size_t first = 0) {
   struct call_info {
     history::call_kind what = history::call_kind::recv;
     bool continuation = false;
   };
-  std::vector<call_info> calls;  // by call id (ids count from 1)
-  calls.reserve(s.schedule.size() + 1);  // a step starts at most one call
-  std::vector<std::vector<std::string>> w(s.schedule.size());
+  boost::container::small_vector<call_info, 32> calls;  // by call id (ids count from 1)
+  std::vector<word_list> w(s.schedule.size());
+  using O = model::outcome::kind;
   for (const auto& e : h.events) {
     if (e.k == history::event::kind::call) {
       if (calls.size() <= e.call) calls.resize(e.call + 1);
@@ -66,26 +128,18 @@ std::vector<std::vector<std::string>> observed_by_step(const scenario::scenario&
     const auto& r = e.result;
     using K = history::call_result::kind;
     switch (r.k) {
-      case K::message: {
-        if (r.data.empty()) {
-          out.push_back("stream-end");
-        } else {
-          const auto f = r.data.find('f');
-          out.push_back("message " + r.data.substr(0, f));
-        }
-        break;
-      }
-      case K::fragment: out.push_back("fragment " + r.data); break;
-      case K::closed: out.push_back(c.what == history::call_kind::close ? "close-returned" : "closed"); break;
-      case K::timeout: out.push_back("timeout"); break;
-      case K::cancelled: out.push_back("cancelled"); break;
-      case K::busy: out.push_back("busy"); break;
-      case K::refused: out.push_back("refused"); break;  // the model's close(1000) is never refused
+      case K::message: out.push_back(r.data.empty() ? make_word(O::stream_end) : message_word(r.data)); break;
+      case K::fragment: out.push_back(fragment_word(r.data)); break;
+      case K::closed: out.push_back(make_word(c.what == history::call_kind::close ? O::close_returned : O::closed)); break;
+      case K::timeout: out.push_back(make_word(O::timeout)); break;
+      case K::cancelled: out.push_back(make_word(O::cancelled)); break;
+      case K::busy: out.push_back(make_word(O::busy)); break;
+      case K::refused: out.push_back(make_word(refused_kind)); break;
       case K::sent:
-        if (!c.continuation) out.push_back("sent");
+        if (!c.continuation) out.push_back(make_word(O::sent));
         break;
       case K::failed:
-        if (!c.continuation) out.push_back("send-failed");
+        if (!c.continuation) out.push_back(make_word(O::send_failed));
         break;
     }
   }
@@ -93,35 +147,36 @@ std::vector<std::vector<std::string>> observed_by_step(const scenario::scenario&
 }
 
 // The words of steps [first, end), sorted.
-std::vector<std::string> observed(const std::vector<std::vector<std::string>>& by_step, std::size_t first,
-                                  std::size_t end) {
-  std::vector<std::string> w;
+word_list observed(const std::vector<word_list>& by_step, std::size_t first, std::size_t end) {
+  word_list w;
   for (std::size_t k = first; k < end && k < by_step.size(); ++k)
     w.insert(w.end(), by_step[k].begin(), by_step[k].end());
   std::sort(w.begin(), w.end());
   return w;
 }
 
-std::string join(const std::vector<std::string>& w) {
+std::string join(const word_list& w) {
+  std::vector<std::string> t;
+  for (word x : w) t.push_back(text(x));
+  std::sort(t.begin(), t.end());
   std::string s = "{";
-  for (std::size_t i = 0; i < w.size(); ++i) s += (i ? ", " : "") + w[i];
+  for (std::size_t i = 0; i < t.size(); ++i) s += (i ? ", " : "") + t[i];
   return s + "}";
 }
 
 // Which SPEC invariant a disagreement with the model breaks.
-char classify(const std::vector<std::string>& got, const std::vector<std::vector<std::string>>& allowed) {
-  auto has = [](const std::vector<std::string>& w, std::string_view prefix) {
-    return std::any_of(w.begin(), w.end(), [&](const std::string& s) { return s.rfind(prefix, 0) == 0; });
-  };
+char classify(const word_list& got, const std::vector<word_list>& allowed) {
+  using O = model::outcome::kind;
+  auto has = [](const word_list& w, O k) { return std::any_of(w.begin(), w.end(), [&](word x) { return is(x, k); }); };
   for (const auto& a : allowed) {
     // S: a message not written when it should be, or a send() that failed.
-    if (has(a, "sent") && !has(got, "sent")) return 'S';
-    if (has(got, "send-failed") != has(a, "send-failed")) return 'S';
-    if (has(a, "close-returned") && !has(got, "close-returned")) return 'L';
-    if (has(a, "message") && has(got, "timeout")) return 'T';
-    if (has(a, "closed") && has(got, "timeout")) return 'L';
-    if ((has(a, "closed") || has(a, "message") || has(a, "stream-end")) && got.empty()) return 'L';
-    if (has(a, "busy") != has(got, "busy")) return 'K';
+    if (has(a, O::sent) && !has(got, O::sent)) return 'S';
+    if (has(got, O::send_failed) != has(a, O::send_failed)) return 'S';
+    if (has(a, O::close_returned) && !has(got, O::close_returned)) return 'L';
+    if (has(a, O::message) && has(got, O::timeout)) return 'T';
+    if (has(a, O::closed) && has(got, O::timeout)) return 'L';
+    if ((has(a, O::closed) || has(a, O::message) || has(a, O::stream_end)) && got.empty()) return 'L';
+    if (has(a, O::busy) != has(got, O::busy)) return 'K';
   }
   return 'D';
 }
@@ -137,15 +192,19 @@ bool never_a_no_op(model::action a) {
          a == model::action::send_fragmented;
 }
 
-// Whether a set of model states takes the action: enabled in at least one
-// state (the others stay where the action changes nothing), and in every
-// state for close() and send() (never a no-op).
-bool taken_by(const model::machine& m, const std::vector<std::uint64_t>& states, model::action a) {
+// The ways `a` goes from each of `states` (steps_or_stay), appended to
+// `ways`; whether the set takes the action: enabled in at least one state
+// (the others stay where the action changes nothing), and in every state
+// for close() and send() (never a no-op). Each state's successors are
+// computed once, for both questions and for following the step.
+bool ways_from(const model::machine& m, const std::uint64_t* states, std::size_t count, model::action a,
+               std::vector<model::successor_list>& ways) {
   bool some = false, every = true;
-  for (std::uint64_t packed : states) {
-    const bool e = !m.steps(model::state::unpack(packed), a).empty();
-    some = some || e;
-    every = every && e;
+  for (std::size_t k = 0; k < count; ++k) {
+    bool enabled = false;
+    ways.push_back(m.steps_or_stay(model::state::unpack(states[k]), a, &enabled));
+    some = some || enabled;
+    every = every && enabled;
   }
   return some && (every || !never_a_no_op(a));
 }
@@ -156,21 +215,19 @@ struct disagreement {
   bool model_itself;  // the model broke its own invariant; otherwise it allows other outcomes
 };
 
-// Follows `a` from the model states `from` to those whose outcomes are the
-// implementation's `got`, into `next` (sorted, distinct); `step` is the
-// schedule step it ends at, for the message.
-std::optional<disagreement> follow(const model::machine& m, const std::vector<std::uint64_t>& from, model::action a,
-                                   const std::vector<std::string>& got, std::size_t step,
+// Follows `a` from the model states `from` (way_of(k): the ways from
+// from[k]) to those whose outcomes are the implementation's `got`, into
+// `next` (sorted, distinct); `step` is the schedule step it ends at, for
+// the message.
+template <class WaysOf>
+std::optional<disagreement> follow(const model::machine& m, const std::vector<std::uint64_t>& from,
+                                   const WaysOf& ways_of, model::action a, const word_list& got, std::size_t step,
                                    std::vector<std::uint64_t>& next, std::uint64_t* transitions) {
   next.clear();
-  std::vector<std::vector<std::string>> allowed;
-  for (std::uint64_t packed : from) {
-    for (const auto& x : m.steps_or_stay(model::state::unpack(packed), a)) {
+  for (std::size_t k = 0; k < from.size(); ++k) {
+    for (const auto& x : ways_of(k)) {
       if (transitions) ++*transitions;
-      auto w = words(x.outcomes);
-      const bool match = w == got;
-      if (std::find(allowed.begin(), allowed.end(), w) == allowed.end()) allowed.push_back(std::move(w));
-      if (!match) continue;
+      if (words(x.outcomes) != got) continue;
       if (const auto v = x.transition_violation ? x.transition_violation : m.invariants(x.next)) {
         next.clear();
         return disagreement{v->invariant, "the model itself: " + v->what, true};
@@ -179,6 +236,11 @@ std::optional<disagreement> follow(const model::machine& m, const std::vector<st
     }
   }
   if (next.empty()) {
+    std::vector<word_list> allowed;
+    for (std::size_t k = 0; k < from.size(); ++k)
+      for (const auto& x : ways_of(k))
+        if (auto w = words(x.outcomes); std::find(allowed.begin(), allowed.end(), w) == allowed.end())
+          allowed.push_back(std::move(w));
     std::string want;
     for (const auto& w : allowed) want += (want.empty() ? "" : " or ") + join(w);
     return disagreement{classify(got, allowed),
@@ -211,7 +273,9 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
                                   bool* not_applicable, const history::judge_options& judging) {
   next.clear();
   const model::action a = path.back();
-  if (!taken_by(m, from, a)) return std::nullopt;
+  std::vector<model::successor_list> ways;
+  ways.reserve(from.size());
+  if (!ways_from(m, from.data(), from.size(), a, ways)) return std::nullopt;
   model::state initial;
   initial.script = model::state::unpack(from.front()).script;
   const auto sc = m.to_scenario(initial, path);
@@ -223,8 +287,9 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   }
   if (const auto v = history::judge(sc, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
-  const auto d =
-      follow(m, from, a, observed(observed_by_step(sc, h, first), first, sc.schedule.size()), sc.schedule.size(), next, transitions);
+  const auto d = follow(
+      m, from, [&](std::size_t k) -> const model::successor_list& { return ways[k]; }, a,
+      observed(observed_by_step(sc, h, first), first, sc.schedule.size()), sc.schedule.size(), next, transitions);
   if (!d) return std::nullopt;
   failure f{d->invariant, d->what, sc, sc.schedule.size()};
   if (!d->model_itself) {
@@ -255,19 +320,28 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
   model::state initial;
   initial.script = script;
   // Keep only the actions that are enabled along the way (as the model
-  // follows the whole set of states it may be in).
-  std::vector<std::vector<std::uint64_t>> sets{{initial.pack()}};
+  // follows the whole set of states it may be in). The sets, one after
+  // the other in `states` (set i from begin[i]), and the ways from each of
+  // their states for the next kept action, in `ways`.
+  std::vector<std::uint64_t> states{initial.pack()}, all;
+  std::vector<std::size_t> begin{0};
+  std::vector<model::successor_list> ways;
   std::vector<model::action> path;
   for (model::action a : path_in) {
+    const std::size_t b = begin.back(), e = states.size();
     // close() and send() only where every state takes them, so that they
     // are enabled wherever the implementation turns out to be.
-    if (!taken_by(m, sets.back(), a)) continue;
-    std::vector<std::uint64_t> all;
-    for (auto packed : sets.back())
-      for (const auto& x : m.steps_or_stay(model::state::unpack(packed), a)) all.push_back(x.next.pack());
+    if (!ways_from(m, states.data() + b, e - b, a, ways)) {
+      ways.resize(b);
+      continue;
+    }
+    all.clear();
+    for (std::size_t k = b; k < e; ++k)
+      for (const auto& x : ways[k]) all.push_back(x.next.pack());
     std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());
-    sets.push_back(std::move(all));
+    begin.push_back(e);
+    states.insert(states.end(), all.begin(), all.end());
     path.push_back(a);
   }
   const auto sc = m.to_scenario(initial, path);
@@ -275,18 +349,25 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
   if (!h.not_applicable.empty()) return std::nullopt;
   if (const auto v = history::judge(sc, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
-  // Follow the model with exact sets, comparing each step's results.
+  // Follow the model with exact sets (each within that step's set of all
+  // states), comparing each step's results.
   const auto by_step = observed_by_step(sc, h);
-  std::vector<std::uint64_t> current{initial.pack()};
+  std::vector<std::uint64_t> current{initial.pack()}, next;
   std::size_t step = 0;
   for (std::size_t i = 0; i < path.size(); ++i) {
     const model::action a = path[i];
     const std::size_t first = step, end = step + (model::joined(a) ? 2 : 1);
     step = end;
-    std::vector<std::uint64_t> next;
-    if (const auto d = follow(m, current, a, observed(by_step, first, end), end, next, nullptr))
+    const auto set_begin = states.begin() + static_cast<std::ptrdiff_t>(begin[i]);
+    const auto set_end = states.begin() + static_cast<std::ptrdiff_t>(begin[i + 1]);
+    const auto ways_of = [&](std::size_t k) -> const model::successor_list& {
+      const auto at = std::lower_bound(set_begin, set_end, current[k]);
+      LASTWORD_ASSERT(at != set_end && *at == current[k]);
+      return ways[static_cast<std::size_t>(at - states.begin())];
+    };
+    if (const auto d = follow(m, current, ways_of, a, observed(by_step, first, end), end, next, nullptr))
       return failure{d->invariant, d->what, sc, d->model_itself ? sc.schedule.size() : end};
-    current = std::move(next);
+    current.swap(next);
   }
   return std::nullopt;
 }
