@@ -180,8 +180,10 @@ TEST(Explore, AnInterruptedRefinementIsNeitherCompleteNorBounded) {
     const auto c = closure(r);
     EXPECT_EQ(c.rfind("interrupted after depth " + std::to_string(r.depth) + ": ", 0), 0u) << c;
     EXPECT_EQ(c.find("complete"), std::string::npos) << c;
-    if (after == 0) EXPECT_EQ(c, "interrupted after depth 0: no path checked, " + std::to_string(r.frontier) +
-                                     " paths not fully expanded");
+    if (after == 0) {
+      EXPECT_EQ(c, "interrupted after depth 0: no path checked, " + std::to_string(r.frontier) +
+                       " paths not fully expanded");
+    }
   }
 }
 
