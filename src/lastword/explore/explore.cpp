@@ -327,6 +327,11 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
   std::vector<std::size_t> begin{0};
   std::vector<model::successor_list> ways;
   std::vector<model::action> path;
+  // Sets are mostly of one or two states: room for that, up front.
+  states.reserve(2 * path_in.size() + 2);
+  ways.reserve(2 * path_in.size() + 2);
+  begin.reserve(path_in.size() + 1);
+  path.reserve(path_in.size());
   for (model::action a : path_in) {
     const std::size_t b = begin.back(), e = states.size();
     // close() and send() only where every state takes them, so that they
