@@ -222,12 +222,12 @@ struct violation {
   std::string what;
 };
 
-// One way an action can go. Most actions have one; events that happen in
-// the same turn (read_frame_and_advance) may happen in either order.
 // What a step's calls returned: a few at most, kept inline (the refinement
 // checker asks for them on every step of every run).
 using outcome_list = boost::container::small_vector<outcome, 4>;
 
+// One way an action can go. Most actions have one; events that happen in
+// the same turn (read_frame_and_advance) may happen in either order.
 struct successor {
   state next;
   outcome_list outcomes;

@@ -23,8 +23,7 @@ using word_list = boost::container::small_vector<word, 6>;
 
 // The model's outcome kinds, and what only an implementation can show.
 constexpr unsigned refused_kind = 16;       // close() refused (the model's close(1000) never is)
-constexpr unsigned odd_message_kind = 17;   // a message that is none of the script's
-constexpr unsigned odd_fragment_kind = 18;  // a fragment that is none of the script's
+constexpr unsigned odd_kind = 17;       // a payload that is none of the script's (its text kept aside)
 
 constexpr word make_word(unsigned kind, unsigned index = 0, unsigned fragment = 0) {
   return (kind << 16) | (index << 8) | fragment;
@@ -35,7 +34,9 @@ constexpr word make_word(model::outcome::kind k, unsigned index = 0, unsigned fr
 constexpr unsigned kind_of(word w) { return w >> 16; }
 constexpr bool is(word w, model::outcome::kind k) { return kind_of(w) == static_cast<unsigned>(k); }
 
-std::string text(word w) {
+// `odd`: the texts of the payloads that are none of the script's, by the
+// index their words carry.
+std::string text(word w, const std::vector<std::string>& odd) {
   using K = model::outcome::kind;
   const std::string index = std::to_string((w >> 8) & 0xff), fragment = std::to_string(w & 0xff);
   switch (kind_of(w)) {
@@ -50,8 +51,10 @@ std::string text(word w) {
     case static_cast<unsigned>(K::sent): return "sent";
     case static_cast<unsigned>(K::send_failed): return "send-failed";
     case refused_kind: return "refused";
-    case odd_message_kind: return "message (none of the script's)";
-    case odd_fragment_kind: return "fragment (none of the script's)";
+    case odd_kind: {
+      const std::size_t i = w & 0xffff;
+      return i < odd.size() ? odd[i] : "?";
+    }
   }
   return "?";
 }
@@ -81,24 +84,38 @@ std::optional<unsigned> small_number(std::string_view& s) {
 }
 
 // A delivered payload as the script's names it: "mI" (a message, whose
-// fragments follow as "fJ...") or "mIfJ" (a fragment).
-word message_word(std::string_view data) {
-  if (data.empty() || data[0] != 'm') return make_word(odd_message_kind);
+// fragments follow as "fJ...") or "mIfJ" (a fragment); none for a payload
+// that is none of the script's.
+std::optional<word> message_word(std::string_view data) {
+  if (data.empty() || data[0] != 'm') return std::nullopt;
   data.remove_prefix(1);
   const auto i = small_number(data);
-  if (!i || (!data.empty() && data[0] != 'f')) return make_word(odd_message_kind);
+  if (!i || (!data.empty() && data[0] != 'f')) return std::nullopt;
   return make_word(model::outcome::kind::message, *i);
 }
-word fragment_word(std::string_view data) {
-  if (data.empty() || data[0] != 'm') return make_word(odd_fragment_kind);
+std::optional<word> fragment_word(std::string_view data) {
+  if (data.empty() || data[0] != 'm') return std::nullopt;
   data.remove_prefix(1);
   const auto i = small_number(data);
-  if (!i || data.empty() || data[0] != 'f') return make_word(odd_fragment_kind);
+  if (!i || data.empty() || data[0] != 'f') return std::nullopt;
   data.remove_prefix(1);
   const auto f = small_number(data);
-  if (!f || !data.empty()) return make_word(odd_fragment_kind);
+  if (!f || !data.empty()) return std::nullopt;
   return make_word(model::outcome::kind::fragment, *i, *f);
 }
+
+// What the consumer saw, step by step, and the texts of its odd payloads.
+struct observation {
+  std::vector<word_list> by_step;
+  std::vector<std::string> odd;
+  // A payload that is none of the script's: a word equal to no model word,
+  // whose text is kept for a report.
+  word odd_word(std::string t) {
+    const std::size_t i = std::min<std::size_t>(odd.size(), 0xffff);
+    if (i == odd.size()) odd.push_back(std::move(t));
+    return make_word(odd_kind) | static_cast<word>(i);
+  }
+};
 
 // The results of every step of the schedule, as words, step by step ([k]:
 // the results that came in step k's turn), in one pass over the history. A
@@ -107,14 +124,15 @@ word fragment_word(std::string_view data) {
 // together, so its result is that of the message's first frame. Steps
 // before `first` get no words (their calls are still recorded: a later
 // result may belong to an earlier call).
-std::vector<word_list> observed_by_step(const scenario::scenario& s, const history::history& h,
-                                        std::size_t first = 0) {
+observation observed_by_step(const scenario::scenario& s, const history::history& h, std::size_t first = 0) {
   struct call_info {
     history::call_kind what = history::call_kind::recv;
     bool continuation = false;
   };
   boost::container::small_vector<call_info, 32> calls;  // by call id (ids count from 1)
-  std::vector<word_list> w(s.schedule.size());
+  observation obs;
+  obs.by_step.resize(s.schedule.size());
+  auto& w = obs.by_step;
   using O = model::outcome::kind;
   for (const auto& e : h.events) {
     if (e.k == history::event::kind::call) {
@@ -128,8 +146,22 @@ std::vector<word_list> observed_by_step(const scenario::scenario& s, const histo
     const auto& r = e.result;
     using K = history::call_result::kind;
     switch (r.k) {
-      case K::message: out.push_back(r.data.empty() ? make_word(O::stream_end) : message_word(r.data)); break;
-      case K::fragment: out.push_back(fragment_word(r.data)); break;
+      case K::message:
+        if (r.data.empty()) {
+          out.push_back(make_word(O::stream_end));
+        } else if (const auto m = message_word(r.data)) {
+          out.push_back(*m);
+        } else {
+          out.push_back(obs.odd_word("message " + r.data.substr(0, r.data.find('f'))));
+        }
+        break;
+      case K::fragment:
+        if (const auto f = fragment_word(r.data)) {
+          out.push_back(*f);
+        } else {
+          out.push_back(obs.odd_word("fragment " + r.data));
+        }
+        break;
       case K::closed: out.push_back(make_word(c.what == history::call_kind::close ? O::close_returned : O::closed)); break;
       case K::timeout: out.push_back(make_word(O::timeout)); break;
       case K::cancelled: out.push_back(make_word(O::cancelled)); break;
@@ -143,7 +175,7 @@ std::vector<word_list> observed_by_step(const scenario::scenario& s, const histo
         break;
     }
   }
-  return w;
+  return obs;
 }
 
 // The words of steps [first, end), sorted.
@@ -155,9 +187,9 @@ word_list observed(const std::vector<word_list>& by_step, std::size_t first, std
   return w;
 }
 
-std::string join(const word_list& w) {
+std::string join(const word_list& w, const std::vector<std::string>& odd = {}) {
   std::vector<std::string> t;
-  for (word x : w) t.push_back(text(x));
+  for (word x : w) t.push_back(text(x, odd));
   std::sort(t.begin(), t.end());
   std::string s = "{";
   for (std::size_t i = 0; i < t.size(); ++i) s += (i ? ", " : "") + t[i];
@@ -216,12 +248,13 @@ struct disagreement {
 };
 
 // Follows `a` from the model states `from` (way_of(k): the ways from
-// from[k]) to those whose outcomes are the implementation's `got`, into
-// `next` (sorted, distinct); `step` is the schedule step it ends at, for
-// the message.
+// from[k]) to those whose outcomes are the implementation's `got` (odd
+// payloads' texts in `odd`), into `next` (sorted, distinct); `step` is the
+// schedule step it ends at, for the message.
 template <class WaysOf>
 std::optional<disagreement> follow(const model::machine& m, const std::vector<std::uint64_t>& from,
-                                   const WaysOf& ways_of, model::action a, const word_list& got, std::size_t step,
+                                   const WaysOf& ways_of, model::action a, const word_list& got,
+                                   const std::vector<std::string>& odd, std::size_t step,
                                    std::vector<std::uint64_t>& next, std::uint64_t* transitions) {
   next.clear();
   for (std::size_t k = 0; k < from.size(); ++k) {
@@ -245,7 +278,7 @@ std::optional<disagreement> follow(const model::machine& m, const std::vector<st
     for (const auto& w : allowed) want += (want.empty() ? "" : " or ") + join(w);
     return disagreement{classify(got, allowed),
                         "at step " + std::to_string(step) + " (" + std::string(model::action_name(a)) +
-                            ") the consumer saw " + join(got) + "; the model allows " + want,
+                            ") the consumer saw " + join(got, odd) + "; the model allows " + want,
                         false};
   }
   std::sort(next.begin(), next.end());
@@ -287,9 +320,10 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   }
   if (const auto v = history::judge(sc, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
+  const auto obs = observed_by_step(sc, h, first);
   const auto d = follow(
       m, from, [&](std::size_t k) -> const model::successor_list& { return ways[k]; }, a,
-      observed(observed_by_step(sc, h, first), first, sc.schedule.size()), sc.schedule.size(), next, transitions);
+      observed(obs.by_step, first, sc.schedule.size()), obs.odd, sc.schedule.size(), next, transitions);
   if (!d) return std::nullopt;
   failure f{d->invariant, d->what, sc, sc.schedule.size()};
   if (!d->model_itself) {
@@ -356,7 +390,7 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
   // Follow the model with exact sets (each within that step's set of all
   // states), comparing each step's results.
-  const auto by_step = observed_by_step(sc, h);
+  const auto obs = observed_by_step(sc, h);
   std::vector<std::uint64_t> current{initial.pack()}, next;
   std::size_t step = 0;
   for (std::size_t i = 0; i < path.size(); ++i) {
@@ -370,7 +404,7 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
       LASTWORD_ASSERT(at != set_end && *at == current[k]);
       return ways[static_cast<std::size_t>(at - states.begin())];
     };
-    if (const auto d = follow(m, current, ways_of, a, observed(by_step, first, end), end, next, nullptr))
+    if (const auto d = follow(m, current, ways_of, a, observed(obs.by_step, first, end), obs.odd, end, next, nullptr))
       return failure{d->invariant, d->what, sc, d->model_itself ? sc.schedule.size() : end};
     current.swap(next);
   }
