@@ -130,26 +130,34 @@ std::optional<deflate_params> parse_deflate_response(std::string_view response, 
 
 struct deflater::state {
   z_stream z{};
+  int bits = 15;
+  bool ready = false;  // deflateInit2 has run
 };
 
 deflater::deflater(bool no_context_takeover, int window_bits)
     : s_(std::make_unique<state>()), no_context_takeover_(no_context_takeover) {
   // zlib writes raw deflate with a window of at least 9 bits (it turns 8
   // into 9), so accept_deflate_offer never agrees to 8 for our side.
-  const int bits = std::clamp(window_bits, 9, 15);
-  const int rc = deflateInit2(&s_->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -bits, 8, Z_DEFAULT_STRATEGY);
-  LASTWORD_ASSERT(rc == Z_OK);
+  s_->bits = std::clamp(window_bits, 9, 15);
+  // zlib's stream is set up at the first message: setting it up allocates
+  // about 270 KB and clears its 128 KB hash table, which a connection that
+  // never sends a message (or a peer script without data) does not need.
 }
 
 deflater::deflater(deflater&&) noexcept = default;
 
 deflater::~deflater() {
-  if (s_) deflateEnd(&s_->z);
+  if (s_ && s_->ready) deflateEnd(&s_->z);
 }
 
 std::string deflater::compress(std::string_view message) {
   std::string out;
   z_stream& z = s_->z;
+  if (!s_->ready) {
+    const int rc = deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -s_->bits, 8, Z_DEFAULT_STRATEGY);
+    LASTWORD_ASSERT(rc == Z_OK);
+    s_->ready = true;
+  }
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(message.data()));
   z.avail_in = static_cast<uInt>(message.size());
   char buf[16384];
