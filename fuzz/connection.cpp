@@ -48,13 +48,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Inputs decode in the implementation's vocabulary (`lastword replay
   // --bytes --impl NAME` does the same).
   const auto s = lastword::impls::scenario_from_bytes({data, size}, g_impl);
-  const auto h = lastword::impls::run_in_simulation(s, g_impl);
+  const auto peer = lastword::scenario::encode_peer(s);  // the run's and the judge's
+  const auto h = lastword::impls::run_in_simulation(s, peer, g_impl);
   ++g_runs;
   if (!h.not_applicable.empty()) {
     ++g_not_applicable;
     return 0;
   }
-  const auto violations = lastword::history::judge(s, h, g_options);
+  const auto violations = lastword::history::judge(s, peer, h, g_options);
   if (violations.empty()) return 0;
   std::string letters, what;
   for (const auto& v : violations) {

@@ -313,12 +313,13 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
   initial.script = model::state::unpack(from.front()).script;
   const auto sc = m.to_scenario(initial, path);
   const std::size_t first = sc.schedule.size() - (model::joined(a) ? 2 : 1);
-  const auto h = impls::run_in_simulation(sc, impl);
+  const auto peer = scenario::encode_peer(sc);  // the run's and the judge's
+  const auto h = impls::run_in_simulation(sc, peer, impl);
   if (!h.not_applicable.empty()) {
     if (not_applicable) *not_applicable = true;
     return std::nullopt;
   }
-  if (const auto v = history::judge(sc, h, judging); !v.empty())
+  if (const auto v = history::judge(sc, peer, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
   const auto obs = observed_by_step(sc, h, first);
   const auto d = follow(
@@ -384,9 +385,10 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
     path.push_back(a);
   }
   const auto sc = m.to_scenario(initial, path);
-  const auto h = impls::run_in_simulation(sc, impl);
+  const auto peer = scenario::encode_peer(sc);  // the run's and the judge's
+  const auto h = impls::run_in_simulation(sc, peer, impl);
   if (!h.not_applicable.empty()) return std::nullopt;
-  if (const auto v = history::judge(sc, h, judging); !v.empty())
+  if (const auto v = history::judge(sc, peer, h, judging); !v.empty())
     return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
   // Follow the model with exact sets (each within that step's set of all
   // states), comparing each step's results.

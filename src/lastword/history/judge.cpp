@@ -34,8 +34,9 @@ std::size_t turn_in(const scenario::scenario& s, std::size_t step) {
 // Follows the received stream as the implementation read it.
 class input_tracker {
  public:
-  input_tracker(const scenario::scenario& s)
-      : decoder_({s.role, s.opts.max_size, s.opts.max_size, s.opts.deflate}), peer_(scenario::encode_peer(s).bytes) {
+  // peer: the scenario's peer stream (scenario::encode_peer), held by the caller.
+  input_tracker(const scenario::scenario& s, std::string_view peer)
+      : decoder_({s.role, s.opts.max_size, s.opts.max_size, s.opts.deflate}), peer_(peer) {
     // permessage-deflate: the messages are what the frames inflate to.
     if (const auto p = scenario::deflate_params(s.opts))
       inflater_.emplace(wire::receiving_inflater(*p, s.role, s.opts.max_size));
@@ -44,7 +45,7 @@ class input_tracker {
   // Bytes [offset, offset+n) of the peer's stream were read at `step`.
   void read(std::size_t offset, std::size_t n, std::size_t step, bool we_sent_close) {
     if (ended_) return;
-    std::string_view in = std::string_view(peer_).substr(std::min(offset, peer_.size()), n);
+    std::string_view in = peer_.substr(std::min(offset, peer_.size()), n);
     wire::frame& f = frame_;  // a frame may span reads
     while (!ended_) {
       const auto st = decoder_.decode(in, f);
@@ -127,7 +128,7 @@ class input_tracker {
   wire::frame_decoder decoder_;
   std::optional<wire::message_inflater> inflater_;
   wire::frame frame_;
-  std::string peer_;
+  std::string_view peer_;
   bool ended_ = false;
   std::size_t end_step_ = 0;
   std::vector<received_message> messages_;
@@ -158,7 +159,7 @@ struct call_state {
 
 class judge_run {
  public:
-  judge_run(const scenario::scenario& s, const history& h) : s_(s), h_(h), in_(s) {
+  judge_run(const scenario::scenario& s, std::string_view peer, const history& h) : s_(s), h_(h), in_(s, peer) {
     // turns_[i]: turn_in(s, i), looked up on every event.
     turns_.reserve(s.schedule.size() + 1);
     turns_.push_back(0);
@@ -694,10 +695,15 @@ bool valid_waiver(std::string_view invariants) {
 }
 
 std::vector<violation> judge(const scenario::scenario& s, const history& h, const judge_options& o) {
+  return judge(s, scenario::encode_peer(s), h, o);
+}
+
+std::vector<violation> judge(const scenario::scenario& s, const scenario::peer_bytes& peer, const history& h,
+                             const judge_options& o) {
   // A run that was not applicable is neither judged nor passed.
   LASTWORD_ASSERT(h.not_applicable.empty());
   const auto run = [&](const history& x) {
-    auto v = judge_run(s, x).run();
+    auto v = judge_run(s, peer.bytes, x).run();
     std::erase_if(v, [&](const violation& e) { return o.waived.find(e.invariant) != std::string::npos; });
     return v;
   };

@@ -34,6 +34,12 @@ struct judge_options {
 // Every violation found, in history order (empty: all invariants hold).
 // A pure function of its arguments. REQUIRES: h.not_applicable is empty.
 std::vector<violation> judge(const scenario::scenario& s, const history& h, const judge_options& o = {});
+// The same, with the scenario's peer stream already encoded by the caller
+// (REQUIRES: peer is scenario::encode_peer(s)), for a caller that also ran
+// the scenario: encoding compresses every message of a permessage-deflate
+// script, which costs as much as the run itself.
+std::vector<violation> judge(const scenario::scenario& s, const scenario::peer_bytes& peer, const history& h,
+                             const judge_options& o = {});
 
 // True when every letter is an invariant's (see invariant.hpp).
 bool valid_waiver(std::string_view invariants);

@@ -89,23 +89,39 @@ history::history run_in_simulation(const scenario::scenario& s, const implementa
   return sim::run(s, sim::target_factory(i.connection), std::string(i.name));
 }
 
-history::history run_in_simulation(const scenario::scenario& s, std::string_view name) {
+namespace {
+// The entry to run `s` on, or a history that says why it is not applicable.
+const implementation* runnable(const scenario::scenario& s, std::string_view name, history::history& h) {
   const implementation* i = find_implementation(name);
   LASTWORD_ASSERT(i);
   if (std::string why = not_applicable(s, name); !why.empty()) {
-    history::history h;
     h.impl = std::string(name);
     h.not_applicable = std::move(why);
-    return h;
+    return nullptr;
   }
-  return run_in_simulation(s, *i);
+  return i;
+}
+}  // namespace
+
+history::history run_in_simulation(const scenario::scenario& s, std::string_view name) {
+  history::history h;
+  const implementation* i = runnable(s, name, h);
+  return i ? run_in_simulation(s, *i) : h;
+}
+
+history::history run_in_simulation(const scenario::scenario& s, const scenario::peer_bytes& peer,
+                                   std::string_view name) {
+  history::history h;
+  const implementation* i = runnable(s, name, h);
+  return i ? sim::run(s, peer, sim::target_factory(i->connection), std::string(i->name)) : h;
 }
 
 std::optional<std::vector<history::violation>> run_and_judge(const scenario::scenario& s, std::string_view name,
                                                              const history::judge_options& o) {
-  const history::history h = run_in_simulation(s, name);
+  const scenario::peer_bytes peer = scenario::encode_peer(s);
+  const history::history h = run_in_simulation(s, peer, name);
   if (!h.not_applicable.empty()) return std::nullopt;
-  return history::judge(s, h, o);
+  return history::judge(s, peer, h, o);
 }
 
 scenario::scenario scenario_from_bytes(std::span<const std::uint8_t> bytes, std::string_view name,

@@ -125,6 +125,10 @@ history::history run_in_simulation(const scenario::scenario& s, std::string_view
 // The same for an entry that need not be registered (registry_test's
 // planted inconsistent entry). REQUIRES: i.connection != nullptr.
 history::history run_in_simulation(const scenario::scenario& s, const implementation& i);
+// The same with the peer stream already encoded (REQUIRES: peer is
+// scenario::encode_peer(s)), for a caller that judges the run with it too.
+history::history run_in_simulation(const scenario::scenario& s, const scenario::peer_bytes& peer,
+                                   std::string_view name);
 
 // Runs and judges `s`: the violations (empty: every invariant holds), or
 // nullopt when the run was not applicable to the implementation.

@@ -15,9 +15,9 @@ using scenario::step;
 
 class driver {
  public:
-  driver(const scenario::scenario& s, const target_factory& make, std::string name)
+  driver(const scenario::scenario& s, const scenario::peer_bytes& peer, const target_factory& make, std::string name)
       : s_(s),
-        peer_(scenario::encode_peer(s)),
+        peer_(peer),
         work_(net::make_work_guard(ioc_)),
         written_({s.role == wire::role::client ? wire::role::server : wire::role::client,
                   std::uint64_t{1} << 40, std::uint64_t{1} << 40, s.opts.deflate}) {
@@ -232,7 +232,7 @@ class driver {
   }
 
   const scenario::scenario& s_;
-  scenario::peer_bytes peer_;
+  const scenario::peer_bytes& peer_;
   // One thread runs it: no locking (and nothing else posts to it).
   net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   net::executor_work_guard<net::io_context::executor_type> work_;
@@ -252,7 +252,12 @@ class driver {
 }  // namespace
 
 history::history run(const scenario::scenario& s, const target_factory& make, std::string impl_name) {
-  return driver(s, make, std::move(impl_name)).run();
+  return run(s, scenario::encode_peer(s), make, std::move(impl_name));
+}
+
+history::history run(const scenario::scenario& s, const scenario::peer_bytes& peer, const target_factory& make,
+                     std::string impl_name) {
+  return driver(s, peer, make, std::move(impl_name)).run();
 }
 
 }  // namespace lastword::sim

@@ -49,5 +49,9 @@ using target_factory =
 // Runs the scenario on a fresh target and records its history. The run is a
 // pure function of the scenario and the target.
 history::history run(const scenario::scenario& s, const target_factory& make, std::string impl_name);
+// The same, with the peer stream already encoded (REQUIRES: peer is
+// scenario::encode_peer(s)), so that the run and its judgement share it.
+history::history run(const scenario::scenario& s, const scenario::peer_bytes& peer, const target_factory& make,
+                     std::string impl_name);
 
 }  // namespace lastword::sim
