@@ -142,6 +142,27 @@ TEST(DeflateSim, InflationPendingAtTheEndLosesMessagesOnlyWithCompression) {
   EXPECT_EQ(violations(without, impls::run_in_simulation(without, "nodews-deflate-close-before-inflate")), "");
 }
 
+// A run and its judgement may share one encoding of the peer stream (the
+// fuzz targets and the refinement checker do): the same history and the
+// same verdicts as when each encodes its own, on a script whose messages
+// are compressed, for an implementation that holds and one that does not.
+TEST(DeflateSim, SharedPeerEncodingGivesTheSameHistoryAndVerdicts) {
+  for (const char* impl : {"reference", "nodews-deflate-close-before-inflate"})
+    for (const char* role : {"role client\n", "role server\n"}) {
+      const auto s = parse(role + burst + "send text \"sent\"\nclose 1000\nadvance 5000\n");
+      const auto own = impls::run_in_simulation(s, impl);
+      const scenario::peer_bytes peer = scenario::encode_peer(s);
+      const auto shared = impls::run_in_simulation(s, peer, impl);
+      ASSERT_TRUE(own.not_applicable.empty() && shared.not_applicable.empty()) << impl;
+      EXPECT_EQ(history::timeline(s, shared), history::timeline(s, own)) << impl << " " << role;
+      std::string a, b;
+      for (const auto& v : history::judge(s, own)) a += history::describe(s, v) + "\n";
+      for (const auto& v : history::judge(s, peer, shared)) b += history::describe(s, v) + "\n";
+      EXPECT_EQ(b, a) << impl << " " << role;
+      EXPECT_EQ(a.empty(), std::string(impl) == "reference") << impl << " " << role << "\n" << a;
+    }
+}
+
 TEST(DeflateSim, FromBytesChoosesPermessageDeflateForAQuarterOfItsInputs) {
   // Bytes: role, high (16), low, then the byte of the size limit and deflate.
   std::size_t on = 0, nct = 0;
