@@ -83,15 +83,16 @@ std::optional<unsigned> small_number(std::string_view& s) {
   return v;
 }
 
-// A delivered payload as the script's names it: "mI" (a message, whose
-// fragments follow as "fJ...") or "mIfJ" (a fragment); none for a payload
-// that is none of the script's.
 // "mI" at the front of `data`: I, with `data` left at what follows.
 std::optional<unsigned> message_index(std::string_view& data) {
   if (data.empty() || data[0] != 'm') return std::nullopt;
   data.remove_prefix(1);
   return small_number(data);
 }
+
+// A delivered payload as the script's names it: "mI" (a message, whose
+// fragments follow as "fJ...") or "mIfJ" (a fragment); none for a payload
+// that is none of the script's.
 std::optional<word> message_word(std::string_view data) {
   const auto i = message_index(data);
   if (!i || (!data.empty() && data[0] != 'f')) return std::nullopt;

@@ -37,7 +37,7 @@ std::vector<violation> judge(const scenario::scenario& s, const history& h, cons
 // The same, with the scenario's peer stream already encoded by the caller
 // (REQUIRES: peer is scenario::encode_peer(s)), for a caller that also ran
 // the scenario: encoding compresses every message of a permessage-deflate
-// script, which costs as much as the run itself.
+// script, which can cost as much as the run itself.
 std::vector<violation> judge(const scenario::scenario& s, const scenario::peer_bytes& peer, const history& h,
                              const judge_options& o = {});
 
