@@ -133,7 +133,10 @@ std::string figures(const explore::result& r) {
                 static_cast<unsigned long long>(r.states), static_cast<unsigned long long>(r.transitions), r.depth,
                 static_cast<unsigned long long>(r.runs), r.seconds, per_s, r.runs ? "runs" : "states", r.jobs,
                 r.jobs == 1 ? "" : "s", static_cast<double>(r.peak_bytes) / (1 << 20));
-  return buf;
+  std::string out = buf;
+  // Runs of the same scenario share one simulation.
+  if (r.runs) out += ", " + std::to_string(r.simulated) + " simulated";
+  return out;
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -303,32 +304,65 @@ bool expressible(model::action a, std::string_view impl) {
   }
 }
 
-std::optional<failure> check_step(const model::machine& m, const std::vector<std::uint64_t>& from,
-                                  const std::vector<model::action>& path, std::string_view impl,
-                                  std::vector<std::uint64_t>& next, std::uint64_t* transitions,
-                                  bool* not_applicable, const history::judge_options& judging) {
-  next.clear();
-  const model::action a = path.back();
-  std::vector<model::successor_list> ways;
-  ways.reserve(from.size());
-  if (!ways_from(m, from.data(), from.size(), a, ways)) return std::nullopt;
-  model::state initial;
-  initial.script = model::state::unpack(from.front()).script;
-  const auto sc = m.to_scenario(initial, path);
-  const std::size_t first = sc.schedule.size() - (model::joined(a) ? 2 : 1);
+namespace {
+
+// Everything a step check takes from the implementation, a function of
+// the scenario alone (the simulation and the judge are deterministic).
+struct run_result {
+  bool not_applicable = false;
+  std::optional<history::violation> judged;  // the judge's first verdict
+  word_list got;                           // the results in the step's turn(s)
+  std::size_t steps = 0;                   // schedule steps of the scenario
+  std::vector<std::string> odd;            // texts of payloads none of the script's
+};
+
+// The schedule steps of the path's last action, from `first`.
+std::size_t first_of_step(const scenario::scenario& sc, model::action a) {
+  return sc.schedule.size() - (model::joined(a) ? 2 : 1);
+}
+
+run_result simulate(const scenario::scenario& sc, model::action a, std::string_view impl,
+                    const history::judge_options& judging) {
+  run_result out;
   const auto peer = scenario::encode_peer(sc);  // the run's and the judge's
   const auto h = impls::run_in_simulation(sc, peer, impl);
   if (!h.not_applicable.empty()) {
-    if (not_applicable) *not_applicable = true;
-    return std::nullopt;
+    out.not_applicable = true;
+    return out;
   }
-  if (const auto v = history::judge(sc, peer, h, judging); !v.empty())
-    return failure{v.front().invariant, history::describe(sc, v.front()), sc, sc.schedule.size()};
-  const auto obs = observed_by_step(sc, h, first);
+  if (auto v = history::judge(sc, peer, h, judging); !v.empty()) {
+    out.judged = std::move(v.front());
+    return out;
+  }
+  const std::size_t first = first_of_step(sc, a);
+  auto obs = observed_by_step(sc, h, first);
+  out.got = observed(obs.by_step, first, sc.schedule.size());
+  out.steps = sc.schedule.size();
+  out.odd = std::move(obs.odd);
+  return out;
+}
+
+// The check of one step from `from` (`ways`: the ways from each), given its
+// run: the judge's verdict, or the model followed to what the consumer saw.
+// `scenario_of()` gives the run's scenario, asked for only on a failure.
+template <class ScenarioOf>
+std::optional<failure> conclude(const model::machine& m, const std::vector<std::uint64_t>& from,
+                                const std::vector<model::successor_list>& ways, model::action a,
+                                const run_result& run, const ScenarioOf& scenario_of, std::string_view impl,
+                                std::vector<std::uint64_t>& next, std::uint64_t* transitions,
+                                const history::judge_options& judging) {
+  next.clear();
+  if (run.judged) {
+    auto sc = scenario_of();
+    const std::size_t length = sc.schedule.size();
+    std::string what = history::describe(sc, *run.judged);
+    return failure{run.judged->invariant, std::move(what), std::move(sc), length};
+  }
   const auto d = follow(
-      m, from, [&](std::size_t k) -> const model::successor_list& { return ways[k]; }, a,
-      observed(obs.by_step, first, sc.schedule.size()), obs.odd, sc.schedule.size(), next, transitions);
+      m, from, [&](std::size_t k) -> const model::successor_list& { return ways[k]; }, a, run.got, run.odd,
+      run.steps, next, transitions);
   if (!d) return std::nullopt;
+  auto sc = scenario_of();
   failure f{d->invariant, d->what, sc, sc.schedule.size()};
   if (!d->model_itself) {
     // Make the disagreement visible to the judge alone (and so to
@@ -350,6 +384,62 @@ std::optional<failure> check_step(const model::machine& m, const std::vector<std
     }
   }
   return f;
+}
+
+}  // namespace
+
+scenario::scenario step_scenario(const model::machine& m, std::uint16_t script,
+                                 const std::vector<model::action>& path) {
+  model::state initial;
+  initial.script = script;
+  auto sc = m.to_scenario(initial, path);
+  std::size_t offered = 0;
+  for (const auto& p : sc.schedule) {
+    if (p.k == scenario::step::kind::read_frames) offered += p.n;
+    if (p.k == scenario::step::kind::read_all || p.k == scenario::step::kind::read_bytes) offered = sc.peer.size();
+    if (offered >= sc.peer.size()) return sc;
+  }
+  sc.peer.resize(offered);
+  return sc;
+}
+
+std::string share_key(const model::machine& m, std::uint16_t script, const std::vector<model::action>& path) {
+  const model::script& sc = m.scripts()[script];
+  // The peer frames as to_scenario writes them, one letter each: the ping,
+  // each data frame (first or continuation, with or without FIN), the end.
+  std::string frames;
+  if (sc.ping) frames += 'p';
+  for (const auto f : sc.fragments)
+    for (std::uint8_t j = 0; j < f; ++j) frames += static_cast<char>((j == 0 ? 't' : 'c') - (j + 1 == f ? 32 : 0));
+  if (sc.end == model::script_end::close) frames += 'C';
+  if (sc.end == model::script_end::bad_frame) frames += 'B';
+  std::size_t offered = 0;
+  for (const model::action a : path) {
+    if (a == model::action::read_frame || a == model::action::read_frame_and_advance) ++offered;
+    if (a == model::action::read_all || a == model::action::read_all_and_eof) offered = frames.size();
+  }
+  std::string k = frames.substr(0, std::min(offered, frames.size()));
+  k += '|';
+  for (const model::action a : path) k += static_cast<char>('A' + static_cast<int>(a));
+  return k;
+}
+
+std::optional<failure> check_step(const model::machine& m, const std::vector<std::uint64_t>& from,
+                                  const std::vector<model::action>& path, std::string_view impl,
+                                  std::vector<std::uint64_t>& next, std::uint64_t* transitions,
+                                  bool* not_applicable, const history::judge_options& judging) {
+  next.clear();
+  const model::action a = path.back();
+  std::vector<model::successor_list> ways;
+  ways.reserve(from.size());
+  if (!ways_from(m, from.data(), from.size(), a, ways)) return std::nullopt;
+  const auto sc = step_scenario(m, model::state::unpack(from.front()).script, path);
+  const auto run = simulate(sc, a, impl, judging);
+  if (run.not_applicable) {
+    if (not_applicable) *not_applicable = true;
+    return std::nullopt;
+  }
+  return conclude(m, from, ways, a, run, [&] { return sc; }, impl, next, transitions, judging);
 }
 
 std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
@@ -448,7 +538,7 @@ result explore_model(const model::machine& m, const model::explore_options& opti
 
 result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress,
                     const model::explore_options& options, const history::judge_options& judging, bool lookahead,
-                    const std::function<bool()>& stop) {
+                    const std::function<bool()>& stop, bool share) {
   const auto start = clock_type::now();
   auto last_progress = start;
   result r;
@@ -507,12 +597,20 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   std::vector<model::action> actions;
   for (model::action a : m.bounds().actions) (expressible(a, impl) ? actions : r.left_out).push_back(a);
 
-  // One run: a step from a set of states along a path. Tasks of a level are
-  // independent, so they run on the threads; their results are then taken
-  // in the one-thread order, which makes the result the one-thread result.
-  // A task names its node (or merge point) and its step; the worker builds
-  // the path itself, and a level runs in chunks, so that memory holds a
-  // chunk's paths and outcomes, not a whole level's.
+  // One check: a step from a set of states along a path. Tasks of a level
+  // are independent, so they run on the threads; their results are then
+  // taken in the one-thread order, which makes the result the one-thread
+  // result. A task names its node (or merge point) and its step; the worker
+  // builds the path itself, and a level runs in chunks, so that memory holds
+  // a chunk's paths and outcomes, not a whole level's.
+  //
+  // Checks whose scenarios are the same (paths of scripts that differ only
+  // in frames not yet offered: step_scenario) share one run: whichever of
+  // them comes first in the level runs it, and every one follows the model
+  // from its own states with that run's results (a run is a function of
+  // its scenario, so which one ran it changes nothing). A chunk goes in two
+  // phases on the threads: the scenarios' keys and the new runs, then the
+  // model followed.
   std::vector<node> merges, merges_next;  // merge points awaiting their lookahead
   struct task {
     std::uint32_t index;  // into nodes, or into merges for a lookahead
@@ -524,32 +622,98 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     std::vector<std::uint64_t> next;
     std::uint64_t transitions = 0;
     bool skipped = false;
-  };
-  auto run_one = [&](const task& t, outcome& o) {
+    // Between the phases: whether the step is taken, the ways from each
+    // state, the path (with the script) and its scenario's key, and the
+    // run it shares.
+    bool taken = false;
+    std::vector<model::successor_list> ways;
     std::uint16_t script = 0;
-    const node& n = t.merge ? merges[t.index] : nodes[t.index];
-    std::vector<model::action> path = path_to(t.merge ? n.parent : t.index, script, 2);
-    if (t.merge) path.push_back(n.via);
-    path.push_back(t.step);
-    o.f = check_step(m, n.states, path, impl, o.next, &o.transitions, &o.skipped, judging);
+    std::vector<model::action> path;
+    run_result* run = nullptr;
+    run_result own;  // the run, when runs are not shared
   };
-  constexpr std::size_t chunk = 8192;
-  std::vector<outcome> outs;
-  auto run_tasks = [&](const task* tasks, std::size_t count) {
-    outs.clear();
-    outs.resize(count);
+  // This level's runs, one per distinct scenario, by key, in shards that
+  // the threads lock one at a time (a map's nodes stay where they are).
+  struct shard {
+    std::mutex lock;
+    std::unordered_map<std::string, run_result> runs;
+  };
+  constexpr std::size_t shard_count = 64;
+  std::vector<shard> level_runs(shard_count);
+  std::atomic<std::uint64_t> level_run_bytes{0}, simulated{0};
+  auto clear_level = [&] {
+    for (auto& s : level_runs) s.runs = {};
+    level_run_bytes = 0;
+  };
+  auto prepare = [&](const task& t, outcome& o) {
+    const node& n = t.merge ? merges[t.index] : nodes[t.index];
+    o.ways.reserve(n.states.size());
+    o.taken = ways_from(m, n.states.data(), n.states.size(), t.step, o.ways);
+    if (!o.taken) return;
+    o.path = path_to(t.merge ? n.parent : t.index, o.script, 2);
+    if (t.merge) o.path.push_back(n.via);
+    o.path.push_back(t.step);
+    if (!share) {
+      o.own = simulate(step_scenario(m, o.script, o.path), t.step, impl, judging);
+      o.run = &o.own;
+      ++simulated;
+      return;
+    }
+    std::string key = share_key(m, o.script, o.path);
+    const std::size_t h = std::hash<std::string>{}(key);
+    shard& sh = level_runs[(h >> 32) % shard_count];
+    bool added = false;
+    {
+      const std::lock_guard held(sh.lock);
+      const auto at = sh.runs.try_emplace(std::move(key));
+      added = at.second;
+      o.run = &at.first->second;
+      if (added) level_run_bytes += at.first->first.capacity() + sizeof(*at.first) + 4 * sizeof(void*);
+    }
+    // Read only in the next phase, once every run of the chunk is done.
+    if (added) {
+      *o.run = simulate(step_scenario(m, o.script, o.path), t.step, impl, judging);
+      ++simulated;
+    }
+  };
+  auto conclude_one = [&](const task& t, outcome& o) {
+    if (!o.taken) return;
+    const node& n = t.merge ? merges[t.index] : nodes[t.index];
+    const run_result& run = *o.run;
+    if (run.not_applicable) {
+      o.skipped = true;
+    } else {
+      o.f = conclude(m, n.states, o.ways, t.step, run, [&] { return step_scenario(m, o.script, o.path); }, impl,
+                     o.next, &o.transitions, judging);
+    }
+    o.ways = {};
+    o.path = {};
+    o.own = {};
+  };
+  auto parallel = [&](std::size_t count, const auto& fn) {
     std::atomic<std::size_t> next_task{0};
+    // Tasks are dealt in blocks, so that threads do not write to the same
+    // cache lines of the outcomes.
+    constexpr std::size_t block = 16;
     auto work = [&] {
       for (;;) {
-        const std::size_t k = next_task.fetch_add(1);
-        if (k >= count) return;
-        run_one(tasks[k], outs[k]);
+        const std::size_t b = next_task.fetch_add(block);
+        if (b >= count) return;
+        for (std::size_t k = b; k < std::min(count, b + block); ++k) fn(k);
       }
     };
     std::vector<std::thread> threads;
     for (int t = 1; t < jobs && static_cast<std::size_t>(t) < count; ++t) threads.emplace_back(work);
     work();
     for (auto& t : threads) t.join();
+  };
+  constexpr std::size_t chunk = 8192;
+  std::vector<outcome> outs;
+  auto run_tasks = [&](const task* tasks, std::size_t count) {
+    outs.clear();
+    outs.resize(count);
+    parallel(count, [&](std::size_t k) { prepare(tasks[k], outs[k]); });
+    parallel(count, [&](std::size_t k) { conclude_one(tasks[k], outs[k]); });
   };
 
   std::size_t level_begin = 0;
@@ -578,7 +742,9 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
       const std::size_t count = std::min(chunk, tasks.size() - c);
       // Nodes are added only between chunks, while no worker reads them.
       run_tasks(tasks.data() + c, count);
-      work_bytes = std::max<std::uint64_t>(work_bytes, tasks.capacity() * sizeof(task) + outs.capacity() * sizeof(outcome));
+      r.simulated = simulated;
+      work_bytes = std::max<std::uint64_t>(work_bytes, tasks.capacity() * sizeof(task) +
+                                                           outs.capacity() * sizeof(outcome) + level_run_bytes);
       for (std::size_t k = 0; k < count; ++k) {
         auto& o = outs[k];
         const task& t = tasks[c + k];
@@ -613,6 +779,9 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     }
     merges = std::move(merges_next);
     merges_next.clear();
+    // A scenario's path has the length of its level: no later level has
+    // the same scenario.
+    clear_level();
     if (nodes.size() > level_end || !merges.empty()) r.depth = depth + 1;
     level_begin = level_end;
   }

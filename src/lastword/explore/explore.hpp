@@ -33,7 +33,10 @@ struct failure {
 };
 
 struct result {
-  std::uint64_t states = 0, transitions = 0, runs = 0;
+  // runs: the steps checked against the implementation (each a run of the
+  // path's scenario); simulated: the runs that took a simulation of their
+  // own, the others' scenarios being the same as one of them (explore_impl).
+  std::uint64_t states = 0, transitions = 0, runs = 0, simulated = 0;
   // Refinement: the nodes explored, each a distinct path's set of model
   // states (the model alone: its states).
   std::uint64_t paths = 0;
@@ -80,6 +83,17 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
                                   const std::vector<model::action>& path, std::string_view impl,
                                   const history::judge_options& judging = {});
 
+// The scenario a step check runs: the model's scenario of the path
+// (model::machine::to_scenario) without the peer frames its schedule never
+// offers. The implementation cannot see those (the simulation offers peer
+// bytes only at read steps), so the paths of scripts that differ only
+// after what was read run the same scenario, and one run serves them all.
+scenario::scenario step_scenario(const model::machine& m, std::uint16_t script, const std::vector<model::action>& path);
+// A key of step_scenario(m, script, path), made from the script's frames
+// and the path without building the scenario: equal keys, equal
+// scenarios (and the converse), for the paths of one machine.
+std::string share_key(const model::machine& m, std::uint16_t script, const std::vector<model::action>& path);
+
 // The model alone (jobs, memory limit and shard as in model::explore).
 result explore_model(const model::machine& m, const model::explore_options& options = {});
 // Whether the implementation's vocabulary can express the action.
@@ -98,9 +112,12 @@ bool expressible(model::action a, std::string_view impl);
 // `stop`, if given, is asked between chunks of runs (a fraction of a second
 // apart); once it says true the search ends, and the result says
 // interrupted.
+// Steps of a level whose scenarios are the same (step_scenario) share one
+// run (result::simulated counts the runs made); `share` false runs each on
+// its own (tests show that the result is the same).
 result explore_impl(const model::machine& m, std::string_view impl, const progress_fn& progress = {},
                     const model::explore_options& options = {}, const history::judge_options& judging = {},
-                    bool lookahead = true, const std::function<bool()>& stop = {});
+                    bool lookahead = true, const std::function<bool()>& stop = {}, bool share = true);
 
 // "complete: ..." or "bounded at depth ..." as model::closure, or
 // "interrupted ..." for a search stopped from outside.

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+
 #include "lastword/explore/refinement_input.hpp"
 #include "lastword/history/judge.hpp"
 #include "lastword/impls/registry.hpp"
@@ -227,6 +230,74 @@ TEST(Explore, AnInterruptionInsideALevelChecksEveryShorterPath) {
   EXPECT_FALSE(late.interrupted);
   EXPECT_EQ(late.runs, at[3].runs);
   EXPECT_EQ(closure(late), closure(at[3]));
+}
+
+// The scenario of a step leaves out the peer frames the path never offers,
+// and its key is made without building it: keys are equal exactly when the
+// scenarios are. Paths of every script, so that many share a scenario.
+TEST(Explore, ShareKeysAreEqualExactlyWhenTheStepScenariosAre) {
+  const auto& m = refinement_machine();
+  const auto& actions = m.bounds().actions;
+  std::mt19937 random(7);
+  std::map<std::string, std::string> scenario_of_key, key_of_scenario;
+  std::size_t pairs = 0;
+  for (int p = 0; p < 200; ++p) {
+    std::vector<model::action> path(random() % 9);
+    for (auto& a : path) a = actions[random() % actions.size()];
+    for (std::uint16_t script = 0; script < m.scripts().size(); ++script) {
+      const auto key = share_key(m, script, path);
+      const auto sc = step_scenario(m, script, path);
+      const auto text = scenario::print(sc);
+      ++pairs;
+      const auto [k, new_key] = scenario_of_key.emplace(key, text);
+      EXPECT_EQ(k->second, text) << "one key, two scenarios: " << key;
+      const auto [t, new_scenario] = key_of_scenario.emplace(text, key);
+      EXPECT_EQ(t->second, key) << "one scenario, two keys:\n" << text;
+      // Only frames the schedule offers are left.
+      model::state initial;
+      initial.script = script;
+      const auto whole = m.to_scenario(initial, path);
+      EXPECT_EQ(sc.schedule, whole.schedule);
+      EXPECT_LE(sc.peer.size(), whole.peer.size());
+      EXPECT_TRUE(std::equal(sc.peer.begin(), sc.peer.end(), whole.peer.begin()));
+      if (new_key && !new_scenario) break;  // already failed above
+    }
+  }
+  // Most paths read only part of a script: many pairs share a scenario.
+  EXPECT_LT(3 * scenario_of_key.size(), pairs);
+}
+
+// Steps whose scenarios are the same share one run, and the search is the
+// one that runs every step on its own: the same figures, and the same
+// counterexample.
+TEST(Explore, SharingRunsChangesNothingButTheirNumber) {
+  auto receive_only = smaller();
+  receive_only.max_sends = 0;  // quick under the sanitizers
+  const model::machine quick(receive_only), m(smaller());
+  for (const char* impl : {"reference", "ws14-abort-clears-queue", "legacy-cancel-after-dequeue",
+                           "close-overtakes-locked-send", "tungstenite-closing-drops-data"}) {
+    const model::machine& scope = std::string_view(impl) == "reference" ? quick : m;
+    const auto shared = explore_impl(scope, impl);
+    const auto own = explore_impl(scope, impl, {}, {}, {}, true, {}, false);
+    EXPECT_EQ(shared.states, own.states) << impl;
+    EXPECT_EQ(shared.paths, own.paths) << impl;
+    EXPECT_EQ(shared.runs, own.runs) << impl;
+    EXPECT_EQ(shared.transitions, own.transitions) << impl;
+    EXPECT_EQ(shared.depth, own.depth) << impl;
+    EXPECT_EQ(shared.complete, own.complete) << impl;
+    EXPECT_EQ(shared.frontier, own.frontier) << impl;
+    EXPECT_EQ(shared.not_applicable, own.not_applicable) << impl;
+    ASSERT_EQ(shared.found.has_value(), own.found.has_value()) << impl;
+    if (shared.found) {
+      EXPECT_EQ(shared.found->invariant, own.found->invariant) << impl;
+      EXPECT_EQ(shared.found->length, own.found->length) << impl;
+      EXPECT_EQ(shared.found->what, own.found->what) << impl;
+      EXPECT_EQ(scenario::print(shared.found->counterexample), scenario::print(own.found->counterexample)) << impl;
+    } else {
+      EXPECT_LT(2 * shared.simulated, shared.runs) << impl;
+      EXPECT_EQ(own.simulated, own.runs) << impl;
+    }
+  }
 }
 
 TEST(Explore, TheModelAloneReportsItsFigures) {
