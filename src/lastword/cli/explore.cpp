@@ -221,6 +221,7 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
         m.r.states += num("states");
         m.r.transitions += num("transitions");
         m.r.runs += num("runs");
+        if (ro.contains("simulated")) m.r.simulated += num("simulated");
         m.r.paths += num("paths");
         m.r.frontier += num("frontier");
         m.r.seconds += ro.at("seconds").to_number<double>();
@@ -288,8 +289,8 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
     }
     json_rows += std::string(json_rows.empty() ? "" : ",") + "{\"name\":\"" + json_escape(m.name) +
                  "\",\"states\":" + std::to_string(m.r.states) + ",\"transitions\":" + std::to_string(m.r.transitions) +
-                 ",\"runs\":" + std::to_string(m.r.runs) + ",\"paths\":" + std::to_string(m.r.paths) +
-                 ",\"depth\":" + std::to_string(m.r.depth) + ",\"complete\":" + (m.r.complete ? "true" : "false") +
+                 ",\"runs\":" + std::to_string(m.r.runs) + ",\"simulated\":" + std::to_string(m.r.simulated) +
+                 ",\"paths\":" + std::to_string(m.r.paths) + ",\"depth\":" + std::to_string(m.r.depth) + ",\"complete\":" + (m.r.complete ? "true" : "false") +
                  ",\"frontier\":" + std::to_string(m.r.frontier) + ",\"closure\":\"" + explore::closure(m.r) +
                  "\",\"interrupted\":" + (m.r.interrupted ? "true" : "false") +
                  ",\"verdict\":\"" + (m.found ? "violated" : !m.stopped.empty() ? "none" : "held") + "\"" +
@@ -509,7 +510,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     std::string row = "{\"name\":\"" + json_escape(name) + "\",\"states\":" + std::to_string(r.states) +
                       ",\"transitions\":" + std::to_string(r.transitions) + ",\"runs\":" + std::to_string(r.runs) +
-                      ",\"paths\":" + std::to_string(r.paths) + ",\"depth\":" + std::to_string(r.depth) +
+                      ",\"simulated\":" + std::to_string(r.simulated) + ",\"paths\":" + std::to_string(r.paths) + ",\"depth\":" + std::to_string(r.depth) +
                       ",\"complete\":" + (r.complete ? "true" : "false") +
                       ",\"interrupted\":" + (r.interrupted ? "true" : "false") + ",\"frontier\":" +
                       std::to_string(r.frontier) + ",\"closure\":\"" + json_escape(explore::closure(r)) +
