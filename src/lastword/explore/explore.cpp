@@ -406,13 +406,14 @@ scenario::scenario step_scenario(const model::machine& m, std::uint16_t script,
 std::string share_key(const model::machine& m, std::uint16_t script, const std::vector<model::action>& path) {
   const model::script& sc = m.scripts()[script];
   // The peer frames as to_scenario writes them, one letter each: the ping,
-  // each data frame (first or continuation, with or without FIN), the end.
+  // each data frame (t or c, first or continuation; upper case with FIN),
+  // the end (x a close frame, b a bad one).
   std::string frames;
   if (sc.ping) frames += 'p';
   for (const auto f : sc.fragments)
     for (std::uint8_t j = 0; j < f; ++j) frames += static_cast<char>((j == 0 ? 't' : 'c') - (j + 1 == f ? 32 : 0));
-  if (sc.end == model::script_end::close) frames += 'C';
-  if (sc.end == model::script_end::bad_frame) frames += 'B';
+  if (sc.end == model::script_end::close) frames += 'x';
+  if (sc.end == model::script_end::bad_frame) frames += 'b';
   std::size_t offered = 0;
   for (const model::action a : path) {
     if (a == model::action::read_frame || a == model::action::read_frame_and_advance) ++offered;
