@@ -314,6 +314,7 @@ struct run_result {
   word_list got;                           // the results in the step's turn(s)
   std::size_t steps = 0;                   // schedule steps of the scenario
   std::vector<std::string> odd;            // texts of payloads none of the script's
+  bool counted = false;                    // counted as simulated (explore_impl)
 };
 
 // The schedule steps of the path's last action, from `first`.
@@ -478,7 +479,9 @@ std::optional<failure> check_path(const model::machine& m, std::uint16_t script,
     states.insert(states.end(), all.begin(), all.end());
     path.push_back(a);
   }
-  const auto sc = m.to_scenario(initial, path);
+  // The scenario as the explorer runs it (without the frames never
+  // offered), so that both report a counterexample in the same words.
+  const auto sc = step_scenario(m, script, path);
   const auto peer = scenario::encode_peer(sc);  // the run's and the judge's
   const auto h = impls::run_in_simulation(sc, peer, impl);
   if (!h.not_applicable.empty()) return std::nullopt;
@@ -603,7 +606,8 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   // taken in the one-thread order, which makes the result the one-thread
   // result. A task names its node (or merge point) and its step; the worker
   // builds the path itself, and a level runs in chunks, so that memory holds
-  // a chunk's paths and outcomes, not a whole level's.
+  // a chunk's paths and outcomes, not a whole level's (the level's runs,
+  // one per distinct scenario, are kept until its end).
   //
   // Checks whose scenarios are the same (paths of scripts that differ only
   // in frames not yet offered: step_scenario) share one run: whichever of
@@ -641,7 +645,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   };
   constexpr std::size_t shard_count = 64;
   std::vector<shard> level_runs(shard_count);
-  std::atomic<std::uint64_t> level_run_bytes{0}, simulated{0};
+  std::atomic<std::uint64_t> level_run_bytes{0};
   auto clear_level = [&] {
     for (auto& s : level_runs) s.runs = {};
     level_run_bytes = 0;
@@ -657,12 +661,14 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     if (!share) {
       o.own = simulate(step_scenario(m, o.script, o.path), t.step, impl, judging);
       o.run = &o.own;
-      ++simulated;
       return;
     }
     std::string key = share_key(m, o.script, o.path);
-    const std::size_t h = std::hash<std::string>{}(key);
-    shard& sh = level_runs[(h >> 32) % shard_count];
+    // The hash's top bits (after a multiply that mixes all of them) pick
+    // the shard; the map uses its low bits.
+    const std::uint64_t h = std::hash<std::string>{}(key);
+    shard& sh = level_runs[(h * 0x9E3779B97F4A7C15u) >> 58];
+    static_assert(shard_count == 64);
     bool added = false;
     {
       const std::lock_guard held(sh.lock);
@@ -674,7 +680,6 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     // Read only in the next phase, once every run of the chunk is done.
     if (added) {
       *o.run = simulate(step_scenario(m, o.script, o.path), t.step, impl, judging);
-      ++simulated;
     }
   };
   auto conclude_one = [&](const task& t, outcome& o) {
@@ -743,7 +748,6 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
       const std::size_t count = std::min(chunk, tasks.size() - c);
       // Nodes are added only between chunks, while no worker reads them.
       run_tasks(tasks.data() + c, count);
-      r.simulated = simulated;
       work_bytes = std::max<std::uint64_t>(work_bytes, tasks.capacity() * sizeof(task) +
                                                            outs.capacity() * sizeof(outcome) + level_run_bytes);
       for (std::size_t k = 0; k < count; ++k) {
@@ -751,7 +755,17 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
         const task& t = tasks[c + k];
         r.transitions += o.transitions;
         if (o.skipped) ++r.not_applicable;
-        if (!o.next.empty() || o.f) ++r.runs;
+        // A run counts where it was judged (not where it was not
+        // applicable), and as simulated at the first step in the level's
+        // order that has it (whichever thread made it); the counts stop
+        // with the counterexample, as the search does.
+        if (!o.next.empty() || o.f) {
+          ++r.runs;
+          if (!o.run->counted) {
+            o.run->counted = true;
+            ++r.simulated;
+          }
+        }
         for (std::uint64_t packed : o.next) model_states.emplace(packed, 0);
         if (o.f) {
           r.found = std::move(o.f);

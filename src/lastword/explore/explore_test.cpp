@@ -267,6 +267,55 @@ TEST(Explore, ShareKeysAreEqualExactlyWhenTheStepScenariosAre) {
   EXPECT_LT(3 * scenario_of_key.size(), pairs);
 }
 
+// Leaving out the peer frames a path never offers changes nothing a run
+// shows: the same events, step ends and verdicts as with the whole script,
+// for every implementation the model-based layers run, on random paths
+// (of the refinement fuzzer's scope) whose scenarios lose frames.
+TEST(Explore, LeavingOutFramesNeverOfferedChangesNoRun) {
+  const auto& m = refinement_machine();
+  const auto& actions = m.bounds().actions;
+  std::mt19937 random(11);
+  std::size_t compared = 0;
+  for (const auto& impl : impls::implementations()) {
+    for (int p = 0; p < 60; ++p) {
+      const auto script = static_cast<std::uint16_t>(random() % m.scripts().size());
+      std::vector<model::action> path(1 + random() % 8);
+      for (auto& a : path) a = actions[random() % actions.size()];
+      model::state initial;
+      initial.script = script;
+      const auto whole = m.to_scenario(initial, path);
+      const auto part = step_scenario(m, script, path);
+      if (part.peer.size() == whole.peer.size()) continue;
+      if (!impls::not_applicable(whole, impl.name).empty()) continue;
+      const auto a = impls::run_in_simulation(whole, impl.name);
+      const auto b = impls::run_in_simulation(part, impl.name);
+      const std::string where = std::string(impl.name) + ":\n" + scenario::print(whole);
+      ASSERT_EQ(a.not_applicable, b.not_applicable) << where;
+      ASSERT_EQ(a.events.size(), b.events.size()) << where;
+      for (std::size_t i = 0; i < a.events.size(); ++i) {
+        const auto &x = a.events[i], &y = b.events[i];
+        EXPECT_TRUE(x.k == y.k && x.step == y.step && x.time_ms == y.time_ms && x.call == y.call &&
+                    x.what == y.what && x.timeout_ms == y.timeout_ms && x.result == y.result &&
+                    x.final == y.final && x.offset == y.offset && x.bytes == y.bytes && x.frame == y.frame)
+            << "event " << i << " differs, " << where;
+      }
+      ASSERT_EQ(a.steps.size(), b.steps.size()) << where;
+      for (std::size_t i = 0; i < a.steps.size(); ++i)
+        EXPECT_TRUE(a.steps[i].unread == b.steps[i].unread && a.steps[i].read_pending == b.steps[i].read_pending &&
+                    a.steps[i].transport_ended == b.steps[i].transport_ended &&
+                    a.steps[i].settled == b.steps[i].settled)
+            << "step end " << i << " differs, " << where;
+      if (!a.not_applicable.empty()) continue;
+      const auto va = history::judge(whole, a), vb = history::judge(part, b);
+      ASSERT_EQ(va.size(), vb.size()) << where;
+      for (std::size_t i = 0; i < va.size(); ++i) EXPECT_EQ(va[i].invariant, vb[i].invariant) << where;
+      ++compared;
+    }
+  }
+  // Most paths offer only part of a script.
+  EXPECT_GT(compared, 10 * impls::implementations().size()) << compared;
+}
+
 // Steps whose scenarios are the same share one run, and the search is the
 // one that runs every step on its own: the same figures, and the same
 // counterexample.
