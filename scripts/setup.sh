@@ -14,6 +14,7 @@ packages=(
   python3-yaml unzip                # CI files check, ClusterFuzzLite build test
   spin                              # the model's cross-check by SPIN (model/promela)
   zlib1g-dev libboost-json1.81-dev  # permessage-deflate; adapter lines, reports, explore --merge
+  libgoogle-perftools-dev           # tcmalloc, the lastword command's allocator
   python3-websockets python3-aiohttp chromium   # black-box implementations under test
 )
 

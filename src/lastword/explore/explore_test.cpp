@@ -104,6 +104,10 @@ TEST(Explore, ThreadsGiveTheOneThreadRefinementResult) {
     EXPECT_EQ(one.states, many.states) << impl;
     EXPECT_EQ(one.paths, many.paths) << impl;
     EXPECT_EQ(one.runs, many.runs) << impl;
+    // Which thread makes a shared run varies; the count does not, and it
+    // stops with the counterexample as the runs do.
+    EXPECT_EQ(one.simulated, many.simulated) << impl;
+    EXPECT_LE(many.simulated, many.runs) << impl;
     EXPECT_EQ(one.transitions, many.transitions) << impl;
     EXPECT_EQ(one.depth, many.depth) << impl;
     EXPECT_EQ(one.complete, many.complete) << impl;
