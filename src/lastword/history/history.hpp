@@ -65,6 +65,8 @@ struct event {
   bool final = true;
   std::size_t offset = 0, bytes = 0;
   wire::frame frame;
+
+  friend bool operator==(const event&, const event&) = default;
 };
 
 // Where the reader stood when a step had settled (for flow control).
@@ -73,6 +75,8 @@ struct step_end {
   bool read_pending = false;  // a read is waiting for bytes
   bool transport_ended = false;  // a read returned EOF/reset, or the implementation closed
   bool settled = true;  // false inside a turn (a step joined to the next by ';')
+
+  friend bool operator==(const step_end&, const step_end&) = default;
 };
 
 struct history {
