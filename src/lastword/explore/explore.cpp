@@ -404,25 +404,43 @@ scenario::scenario step_scenario(const model::machine& m, std::uint16_t script,
   return sc;
 }
 
-std::string share_key(const model::machine& m, std::uint16_t script, const std::vector<model::action>& path) {
+namespace {
+
+// The peer frames of script `script` as to_scenario writes them, one
+// letter each: the ping, each data frame (t or c, first or continuation;
+// upper case with FIN), the end (x a close frame, b a bad one).
+std::string frame_letters(const model::machine& m, std::uint16_t script) {
   const model::script& sc = m.scripts()[script];
-  // The peer frames as to_scenario writes them, one letter each: the ping,
-  // each data frame (t or c, first or continuation; upper case with FIN),
-  // the end (x a close frame, b a bad one).
   std::string frames;
   if (sc.ping) frames += 'p';
   for (const auto f : sc.fragments)
     for (std::uint8_t j = 0; j < f; ++j) frames += static_cast<char>((j == 0 ? 't' : 'c') - (j + 1 == f ? 32 : 0));
   if (sc.end == model::script_end::close) frames += 'x';
   if (sc.end == model::script_end::bad_frame) frames += 'b';
+  return frames;
+}
+
+// share_key from the script's frame letters, into `k`.
+void make_share_key(std::string_view frames, const model::action* path, std::size_t length, std::string& k) {
   std::size_t offered = 0;
-  for (const model::action a : path) {
+  for (std::size_t i = 0; i < length; ++i) {
+    const model::action a = path[i];
     if (a == model::action::read_frame || a == model::action::read_frame_and_advance) ++offered;
     if (a == model::action::read_all || a == model::action::read_all_and_eof) offered = frames.size();
   }
-  std::string k = frames.substr(0, std::min(offered, frames.size()));
+  offered = std::min(offered, frames.size());
+  k.clear();
+  k.reserve(offered + 1 + length);
+  k.append(frames.substr(0, offered));
   k += '|';
-  for (const model::action a : path) k += static_cast<char>('A' + static_cast<int>(a));
+  for (std::size_t i = 0; i < length; ++i) k += static_cast<char>('A' + static_cast<int>(path[i]));
+}
+
+}  // namespace
+
+std::string share_key(const model::machine& m, std::uint16_t script, const std::vector<model::action>& path) {
+  std::string k;
+  make_share_key(frame_letters(m, script), path.data(), path.size(), k);
   return k;
 }
 
@@ -567,17 +585,20 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   std::vector<node> nodes;
   std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, set_hash> visited;
   std::unordered_map<std::uint64_t, char> model_states;  // distinct model states seen
-  // The path to node i, with room for `extra` more actions.
-  auto path_to = [&](std::uint32_t i, std::uint16_t& script, std::size_t extra) {
-    std::size_t length = 0;
-    for (std::uint32_t j = i; nodes[j].parent != j; j = nodes[j].parent) ++length;
-    std::vector<model::action> path;
-    path.reserve(length + extra);
-    path.resize(length);
-    for (std::size_t k = length; k-- > 0; i = nodes[i].parent) path[k] = nodes[i].via;
-    script = model::state::unpack(nodes[i].states.front()).script;
-    return path;
+  // The paths of this level's nodes and merges, each `depth` actions in a
+  // row, and their scripts, built at the level's start from the previous
+  // level's rows (a node's parent, and a merge's, is of the previous level),
+  // so that a task copies its path instead of walking the parents.
+  struct path_table {
+    std::vector<model::action> actions;
+    std::vector<std::uint16_t> scripts;
+    std::size_t width = 0;  // the paths' length
+    const model::action* row(std::size_t k) const { return actions.data() + k * width; }
   };
+  path_table prev_paths, node_paths, merge_paths;
+  std::vector<std::string> script_frames(m.scripts().size());  // frame_letters, by script
+  for (std::size_t i = 0; i < script_frames.size(); ++i)
+    script_frames[i] = frame_letters(m, static_cast<std::uint16_t>(i));
   std::uint64_t work_bytes = 0;  // the largest level's task list and a chunk's outcomes
   auto finish = [&] {
     r.states = model_states.size();
@@ -650,20 +671,25 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     for (auto& s : level_runs) s.runs = {};
     level_run_bytes = 0;
   };
+  std::size_t node_base = 0, prev_base = 0;  // the first node of this level's rows, of the previous level's
   auto prepare = [&](const task& t, outcome& o) {
     const node& n = t.merge ? merges[t.index] : nodes[t.index];
     o.ways.reserve(n.states.size());
     o.taken = ways_from(m, n.states.data(), n.states.size(), t.step, o.ways);
     if (!o.taken) return;
-    o.path = path_to(t.merge ? n.parent : t.index, o.script, 2);
-    if (t.merge) o.path.push_back(n.via);
+    const path_table& table = t.merge ? merge_paths : node_paths;
+    const std::size_t row = t.merge ? t.index : t.index - node_base;
+    o.script = table.scripts[row];
+    o.path.reserve(table.width + 1);
+    o.path.assign(table.row(row), table.row(row) + table.width);
     o.path.push_back(t.step);
     if (!share) {
       o.own = simulate(step_scenario(m, o.script, o.path), t.step, impl, judging);
       o.run = &o.own;
       return;
     }
-    std::string key = share_key(m, o.script, o.path);
+    std::string key;
+    make_share_key(script_frames[o.script], o.path.data(), o.path.size(), key);
     // The hash's top bits (after a multiply that mixes all of them) pick
     // the shard; the map uses its low bits.
     const std::uint64_t h = std::hash<std::string>{}(key);
@@ -727,6 +753,28 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   std::vector<task> tasks;
   for (; depth < m.bounds().depth && (level_begin < nodes.size() || !merges.empty()); ++depth) {
     const std::size_t level_end = nodes.size();
+    // The rows of this level's nodes and merges from the previous level's
+    // (whose nodes begin at prev_base).
+    auto fill = [&](path_table& table, std::size_t count, const auto& node_of) {
+      table.width = static_cast<std::size_t>(depth);
+      table.actions.resize(count * table.width);
+      table.scripts.resize(count);
+      for (std::size_t k = 0; k < count; ++k) {
+        const node& n = node_of(k);
+        model::action* out = table.actions.data() + k * table.width;
+        if (depth == 0) {
+          table.scripts[k] = model::state::unpack(n.states.front()).script;
+          continue;
+        }
+        const std::size_t parent = n.parent - prev_base;
+        std::copy(prev_paths.row(parent), prev_paths.row(parent) + prev_paths.width, out);
+        out[table.width - 1] = n.via;
+        table.scripts[k] = prev_paths.scripts[parent];
+      }
+    };
+    node_base = level_begin;
+    fill(node_paths, level_end - level_begin, [&](std::size_t k) -> const node& { return nodes[level_begin + k]; });
+    fill(merge_paths, merges.size(), [&](std::size_t k) -> const node& { return merges[k]; });
     tasks.clear();
     for (std::size_t i = level_begin; i < level_end; ++i)
       for (model::action a : actions) tasks.push_back({static_cast<std::uint32_t>(i), a, false});
@@ -748,8 +796,12 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
       const std::size_t count = std::min(chunk, tasks.size() - c);
       // Nodes are added only between chunks, while no worker reads them.
       run_tasks(tasks.data() + c, count);
+      std::uint64_t table_bytes = 0;
+      for (const path_table* p : {&prev_paths, &node_paths, &merge_paths})
+        table_bytes += p->actions.capacity() * sizeof(model::action) + p->scripts.capacity() * sizeof(std::uint16_t);
       work_bytes = std::max<std::uint64_t>(work_bytes, tasks.capacity() * sizeof(task) +
-                                                           outs.capacity() * sizeof(outcome) + level_run_bytes);
+                                                           outs.capacity() * sizeof(outcome) + level_run_bytes +
+                                                           table_bytes);
       for (std::size_t k = 0; k < count; ++k) {
         auto& o = outs[k];
         const task& t = tasks[c + k];
@@ -794,6 +846,8 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
     }
     merges = std::move(merges_next);
     merges_next.clear();
+    std::swap(prev_paths, node_paths);
+    prev_base = level_begin;
     // A scenario's path has the length of its level: no later level has
     // the same scenario.
     clear_level();
