@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 constexpr const char* explore_usage =
     "usage: lastword explore [--impl NAME|all|none] [--messages N] [--fragments N] [--sends N] [--depth N]\n"
     "                        [--high N] [--low N] [--pings 0|1] [--ends LIST] [--actions LIST]\n"
-    "                        [--waive LIST] [--jobs N] [--memory MIB] [--shard K/N]\n"
+    "                        [--waive LIST] [--jobs N] [--memory MIB] [--shard K/N] [--lookahead 0|1]\n"
     "                        [--model-flaw NAME] [--promela FILE] [--json FILE] [--out DIR]\n"
     "       lastword explore --merge FILE...\n"
     "  --impl       implementation(s) to check against the model (default reference;\n"
@@ -39,6 +39,8 @@ constexpr const char* explore_usage =
     "  --memory     MiB for the visited set (default half the machine's memory)\n"
     "  --shard K/N  explore only the scripts with index % N == K (K from 0); the N\n"
     "               shards' --json files combine with --merge into the whole scope's result\n"
+    "  --lookahead  1: run every step once more from a path that merges into a set of\n"
+    "               model states already explored (default 1); 0: leave that out\n"
     "  --merge      combine shard results (--json files) into one verdict with totals\n"
     "  --model-flaw explore a deliberately broken model (closed-before-drain,\n"
     "               end-clears-queue, zero-timeout-first, no-timeout-if-paused,\n"
@@ -139,6 +141,13 @@ std::string figures(const explore::result& r) {
   return out;
 }
 
+std::string merges_line(const explore::result& r) {
+  return std::to_string(r.merges) + " paths reached a set of model states already explored along a shorter one" +
+         (r.lookahead ? "; one step past each was run (the lookahead)"
+                      : "; not followed further (no lookahead: the implementation's hidden state was not "
+                        "compared past them)");
+}
+
 namespace {
 
 // "every invariant holds ..." with how far the search went.
@@ -186,6 +195,13 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
       err << "lastword explore: '" << f << "' is not the --json output of a sharded `lastword explore`\n";
       return 2;
     }
+    if (!sc->contains("lookahead")) {
+      // Its figures lack what this version counts (runs simulated, merges):
+      // a total would undercount them.
+      err << "lastword explore: '" << f << "' was written by an older lastword (its scope has no \"lookahead\"); "
+          << "run its shards again with this one\n";
+      return 2;
+    }
     try {
       const int k = static_cast<int>(sc->at("shard").as_int64()), n = static_cast<int>(sc->at("shards").as_int64());
       boost::json::object rest = *sc;
@@ -221,8 +237,12 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
         m.r.states += num("states");
         m.r.transitions += num("transitions");
         m.r.runs += num("runs");
-        if (ro.contains("simulated")) m.r.simulated += num("simulated");
+        m.r.simulated += num("simulated");
         m.r.paths += num("paths");
+        if (name != "model") {
+          m.r.merges += num("merges");
+          m.r.lookahead = sc->at("lookahead").as_int64() == 1;
+        }
         m.r.frontier += num("frontier");
         m.r.seconds += ro.at("seconds").to_number<double>();
         m.r.peak_bytes = std::max<std::uint64_t>(m.r.peak_bytes, num("peak_bytes"));
@@ -274,6 +294,7 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
       m.r.depth = *m.interrupted_depth;
     }
     out << m.name << ": " << figures(m.r) << " (total over the shards; time summed)\n";
+    if (m.name != "model") out << "  merges: " << merges_line(m.r) << '\n';
     if (m.found) {
       exit_code = std::max(exit_code, 1);
       out << "  verdict: " << m.invariant << " violated: " << m.what << "\n  shortest counterexample (" << m.length
@@ -290,7 +311,8 @@ int run_merge(const std::vector<std::string>& files, std::ostream& out, std::ost
     json_rows += std::string(json_rows.empty() ? "" : ",") + "{\"name\":\"" + json_escape(m.name) +
                  "\",\"states\":" + std::to_string(m.r.states) + ",\"transitions\":" + std::to_string(m.r.transitions) +
                  ",\"runs\":" + std::to_string(m.r.runs) + ",\"simulated\":" + std::to_string(m.r.simulated) +
-                 ",\"paths\":" + std::to_string(m.r.paths) + ",\"depth\":" + std::to_string(m.r.depth) + ",\"complete\":" + (m.r.complete ? "true" : "false") +
+                 ",\"paths\":" + std::to_string(m.r.paths) + ",\"merges\":" + std::to_string(m.r.merges) +
+                 ",\"depth\":" + std::to_string(m.r.depth) + ",\"complete\":" + (m.r.complete ? "true" : "false") +
                  ",\"frontier\":" + std::to_string(m.r.frontier) + ",\"closure\":\"" + explore::closure(m.r) +
                  "\",\"interrupted\":" + (m.r.interrupted ? "true" : "false") +
                  ",\"verdict\":\"" + (m.found ? "violated" : !m.stopped.empty() ? "none" : "held") + "\"" +
@@ -318,6 +340,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
   model::flaw flaw = model::flaw::none;
   std::vector<std::string> merge;
   bool merging = false;
+  int lookahead = 1;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -371,6 +394,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       if (!number(0, 1000000, sc.depth)) return 2;
     } else if (a == "--jobs") {
       if (!number(0, 1024, options.jobs)) return 2;
+    } else if (a == "--lookahead") {
+      if (!number(0, 1, lookahead)) return 2;
     } else if (a == "--memory") {
       std::uint64_t mib = 0;
       if (!number(1, 1LL << 30, mib)) return 2;
@@ -498,6 +523,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
           << '\n';
     }
     out << "  search: " << explore::closure(r) << '\n';
+    if (name != "model") out << "  merges: " << merges_line(r) << '\n';
     if (!r.left_out.empty() || r.not_applicable > 0) {
       // Never counted as passes: say what was not checked.
       out << "  not applicable:";
@@ -510,7 +536,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     std::string row = "{\"name\":\"" + json_escape(name) + "\",\"states\":" + std::to_string(r.states) +
                       ",\"transitions\":" + std::to_string(r.transitions) + ",\"runs\":" + std::to_string(r.runs) +
-                      ",\"simulated\":" + std::to_string(r.simulated) + ",\"paths\":" + std::to_string(r.paths) + ",\"depth\":" + std::to_string(r.depth) +
+                      ",\"simulated\":" + std::to_string(r.simulated) + ",\"paths\":" + std::to_string(r.paths) +
+                      ",\"merges\":" + std::to_string(r.merges) + ",\"depth\":" + std::to_string(r.depth) +
                       ",\"complete\":" + (r.complete ? "true" : "false") +
                       ",\"interrupted\":" + (r.interrupted ? "true" : "false") + ",\"frontier\":" +
                       std::to_string(r.frontier) + ",\"closure\":\"" + json_escape(explore::closure(r)) +
@@ -561,7 +588,7 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
     if (exit_code != 0 && exit_code != 1) break;  // out of memory, or interrupted
     const auto r = explore::explore_impl(
         m, name, [&](const explore::result& p) { err << "  ... " << name << ": " << figures(p) << '\n'; }, options,
-        judging, true, interrupt->stop());
+        judging, lookahead == 1, interrupt->stop());
     report(name, r);
   }
   if (!json.empty()) {
@@ -575,7 +602,8 @@ int run_explore(const std::vector<std::string>& args, std::ostream& out, std::os
       << ",\"depth\":" << sc.depth << ",\"high\":" << sc.high << ",\"low\":" << sc.low
       << ",\"pings\":" << (sc.pings ? "true" : "false") << ",\"ends\":[" << ends << "],\"actions\":"
       << sc.actions.size() << ",\"flaw\":\"" << model::flaw_name(flaw) << "\",\"shard\":" << options.shard
-      << ",\"shards\":" << options.shards << ",\"waived\":\"" << judging.waived << "\"},\"results\":["
+      << ",\"shards\":" << options.shards << ",\"lookahead\":" << lookahead << ",\"waived\":\""
+      << judging.waived << "\"},\"results\":["
       << json_rows << "]}\n";
     if (!j) {
       err << "lastword explore: cannot write '" << json << "'\n";

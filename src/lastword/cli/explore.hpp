@@ -27,4 +27,8 @@ model::scope default_scope();
 // One line of figures for an exploration.
 std::string figures(const explore::result& r);
 
+// What a refinement did where paths merged: how many, and whether the
+// lookahead ran past them.
+std::string merges_line(const explore::result& r);
+
 }  // namespace lastword::cli

@@ -566,6 +566,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
   result r;
   const int jobs = options.jobs > 0 ? options.jobs : model::hardware_jobs();
   r.jobs = jobs;
+  r.lookahead = lookahead;
   // Where the model allows several outcomes that look the same from outside
   // (events in one turn), the implementation may be in any of the states
   // they lead to: a node is the set of model states consistent with what
@@ -829,6 +830,7 @@ result explore_impl(const model::machine& m, std::string_view impl, const progre
           nodes.push_back({std::move(o.next), t.index, t.step});
           continue;
         }
+        ++r.merges;
         // A merge: this path reaches states already explored along a
         // shorter one. An implementation whose hidden state differs between
         // the two paths would be checked only along the first; one step of

@@ -40,6 +40,11 @@ struct result {
   // Refinement: the nodes explored, each a distinct path's set of model
   // states (the model alone: its states).
   std::uint64_t paths = 0;
+  // Refinement: the paths that reached a set of model states already
+  // explored along a shorter one (not expanded), and whether one step past
+  // each was run (the lookahead).
+  std::uint64_t merges = 0;
+  bool lookahead = false;
   int depth = 0;
   // As model::exploration: the search closed (nothing left unexpanded), or
   // the depth bound left `frontier` nodes unexpanded.

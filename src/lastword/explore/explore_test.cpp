@@ -109,6 +109,7 @@ TEST(Explore, ThreadsGiveTheOneThreadRefinementResult) {
     EXPECT_EQ(one.simulated, many.simulated) << impl;
     EXPECT_LE(many.simulated, many.runs) << impl;
     EXPECT_EQ(one.transitions, many.transitions) << impl;
+    EXPECT_EQ(one.merges, many.merges) << impl;
     EXPECT_EQ(one.depth, many.depth) << impl;
     EXPECT_EQ(one.complete, many.complete) << impl;
     ASSERT_EQ(one.found.has_value(), many.found.has_value()) << impl;
@@ -130,6 +131,31 @@ TEST(Explore, TheLookaheadAtMergesFindsWhatTheShortestPathsMiss) {
   ASSERT_TRUE(with.found.has_value());
   const auto without = explore_impl(m, "legacy-cancel-after-dequeue", {}, {}, {}, false);
   EXPECT_FALSE(without.found.has_value()) << scenario::print(without.found->counterexample);
+}
+
+// The lookahead adds runs past the merges, never nodes: the same paths,
+// merges and model states without it, fewer runs, and the result says
+// which search it was.
+TEST(Explore, TheLookaheadAddsRunsNotPaths) {
+  auto sc = smaller();
+  sc.max_messages = 1;
+  sc.max_fragments = 1;
+  sc.max_sends = 1;
+  sc.depth = 1000;
+  const model::machine m(sc);
+  const auto with = explore_impl(m, "reference");
+  const auto without = explore_impl(m, "reference", {}, {}, {}, false);
+  ASSERT_TRUE(with.complete);
+  ASSERT_TRUE(without.complete);
+  EXPECT_TRUE(with.lookahead);
+  EXPECT_FALSE(without.lookahead);
+  EXPECT_EQ(with.paths, without.paths);
+  EXPECT_EQ(with.states, without.states);
+  EXPECT_EQ(with.merges, without.merges);
+  EXPECT_GT(with.merges, 0u);
+  EXPECT_LT(without.runs, with.runs);
+  // The lookahead past the last level's merges is one level more.
+  EXPECT_EQ(without.depth + 1, with.depth);
 }
 
 TEST(Explore, WithoutTheLookaheadTheCounterexampleIsLonger) {

@@ -39,6 +39,16 @@ for row in model reference; do
   fi
 done
 grep -q "complete: the reachable space closed" merged.txt || { echo "FAIL: the merged verdict does not say complete"; cat merged.txt; failed=1; }
+# The merges (paths reaching a set already explored) add up too, and the
+# merged output says what was done past them.
+w=$(grep "^  merges: " whole.txt)
+m=$(grep "^  merges: " merged.txt)
+if [ -n "$w" ] && [ "$w" = "$m" ]; then
+  echo "ok   merges: $n shards merged = one run: $w"
+else
+  echo "FAIL merges: one run '$w', $n shards merged '$m'"
+  failed=1
+fi
 
 # A planted variant: the same shortest counterexample length.
 variant=ws14-abort-clears-queue
@@ -83,7 +93,7 @@ for ((k = 0; k < n; k++)); do
 done
 "$lastword" explore --merge "${files[@]}" >int-merged.txt 2>&1
 s=$?
-if [ "$s" -eq 2 ] && grep -A1 "^reference: " int-merged.txt | grep -q "^  verdict: none, shard 0/$n was interrupted"; then
+if [ "$s" -eq 2 ] && grep -A2 "^reference: " int-merged.txt | grep -q "^  verdict: none, shard 0/$n was interrupted"; then
   echo "ok   interrupted shards merge to no verdict (exit 2)"
 else
   echo "FAIL interrupted shards merged: exit $s"; cat int-merged.txt; failed=1
@@ -106,6 +116,17 @@ fi
 [ $? -eq 2 ] && echo "ok   a missing shard is refused" || { echo "FAIL: a missing shard was accepted"; failed=1; }
 "$lastword" explore --merge shard-0.json shard-0.json shard-1.json >/dev/null 2>&1
 [ $? -eq 2 ] && echo "ok   a repeated shard is refused" || { echo "FAIL: a repeated shard was accepted"; failed=1; }
+# Shards with and without the lookahead are of different searches.
+"$lastword" explore --impl reference "${scope[@]}" --lookahead 0 --shard 2/$n --json nolook-2.json --out out >/dev/null 2>&1
+"$lastword" explore --merge shard-0.json shard-1.json nolook-2.json >nolook.txt 2>&1
+[ $? -eq 2 ] && grep -q "is a shard of another scope" nolook.txt && echo "ok   shards with and without the lookahead do not merge" ||
+  { echo "FAIL: shards with and without the lookahead merged"; cat nolook.txt; failed=1; }
+# A file of an older lastword (no "lookahead" in its scope, no "simulated"
+# or "merges" in its results) would undercount: refused, saying why.
+sed 's/,"lookahead":[01]//; s/"simulated":[0-9]*,//g; s/"merges":[0-9]*,//g' shard-2.json >old-2.json
+"$lastword" explore --merge shard-0.json shard-1.json old-2.json >old.txt 2>&1
+[ $? -eq 2 ] && grep -q "written by an older lastword" old.txt && echo "ok   a shard of an older lastword is refused" ||
+  { echo "FAIL: a shard of an older lastword was accepted"; cat old.txt; failed=1; }
 echo '{"scope":' >bad.json
 "$lastword" explore --merge bad.json >/dev/null 2>&1
 [ $? -eq 2 ] && echo "ok   a malformed file is refused" || { echo "FAIL: a malformed file was accepted"; failed=1; }
