@@ -28,7 +28,7 @@ constexpr const char* check_usage =
     "                      [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH]\n"
     "                      [--refinement-fuzzer PATH] [--assembler-fuzzer PATH]\n"
     "                      [--differential-fuzzer PATH] [--waive LIST] [--work DIR]\n"
-    "                      [--model-scope MESSAGES,FRAGMENTS,SENDS]\n"
+    "                      [--model-scope M,F,S[+M,F,S...]] [--model-lookahead 0|1]\n"
     "  --impl             the implementation to check (default reference; `lastword list`)\n"
     "  --budget           seconds for each randomized layer (default 10)\n"
     "  --runs             instead of seconds, exactly N executions in each randomized layer\n"
@@ -39,8 +39,13 @@ constexpr const char* check_usage =
     "  --waive            invariants to set aside in the in-process layers and, through\n"
     "                     LASTWORD_WAIVE in their command lines, the property and fuzz binaries, e.g. F for a\n"
     "                     library that reads on demand\n"
-    "  --model-scope      the model checker's scope (default that of `lastword explore`: 2,2,1);\n"
-    "                     the verdict says whether its search was complete\n"
+    "  --model-scope      the model checker's scope: messages, fragments, sends, or several\n"
+    "                     joined by '+', searched in turn (default 2,2,1+3,3,0: the send side\n"
+    "                     at 2x2, the receive side at 3x3, both complete); the verdict says\n"
+    "                     whether each search was complete\n"
+    "  --model-lookahead  1: also run one step past every path that merges into a set of\n"
+    "                     model states already explored (default 0; `lastword explore` and\n"
+    "                     the nightly run do by default)\n"
     "  --props, --fuzzer, --protocol-fuzzer, --refinement-fuzzer, --assembler-fuzzer,\n"
     "  --differential-fuzzer, --work: as for `lastword detect`\n"
     "The invariants (D P C X T K F L W S) are defined in docs/contract.md.\n";
@@ -67,7 +72,8 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::uint64_t seed = 0, runs = 0;
   bool seed_given = false;
   binaries b;
-  model::scope model_scope = default_scope();
+  std::vector<model::scope> model_scopes = check_scopes();
+  bool model_lookahead = false;
   std::string model_scope_arg;
   history::judge_options judging;  // --waive
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -109,11 +115,17 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
       }
       seed_given = true;
     } else if (a == "--model-scope") {
-      if (const std::string bad = parse_model_scope(v, model_scope); !bad.empty()) {
+      if (const std::string bad = parse_model_scopes(v, model_scopes); !bad.empty()) {
         err << "lastword check: " << bad << '\n';
         return 2;
       }
-      model_scope_arg = " --model-scope " + v;
+      model_scope_arg += " --model-scope " + v;
+    } else if (a == "--model-lookahead") {
+      if (const std::string bad = parse_model_lookahead(v, model_lookahead); !bad.empty()) {
+        err << "lastword check: " << bad << '\n';
+        return 2;
+      }
+      model_scope_arg += " --model-lookahead " + v;
     } else if (a == "--corpus") {
       corpus = v;
     } else if (a == "--out") {
@@ -150,7 +162,7 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
     attempt a;
   };
   std::vector<layer_result> results;
-  results.push_back({"model checker", layer_model_checker(impl, out_dir, model_scope, judging)});
+  results.push_back({"model checker", layer_model_checker(impl, out_dir, model_scopes, judging, model_lookahead)});
 
   attempt corpus_result;
   std::vector<fs::path> files;
@@ -246,8 +258,10 @@ int run_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
       if (!r.a.applicable) {
         not_applicable += (not_applicable.empty() ? "" : ", ") + r.name;
       } else if (r.name == "model checker") {
-        model_part = std::string(r.a.complete ? "proved for every interleaving" : "checked up to the depth bound") +
-                     " in the model checker's scope " + model::scope_text(model_scope) + " (" + r.a.what +
+        model_part = std::string(r.a.complete ? "proved along a shortest path to every reachable set of model states"
+                                              : "checked up to the depth bound") +
+                     " in the model checker's scope" + (model_scopes.size() > 1 ? "s " : " ") +
+                     scopes_text(model_scopes) + " (" + r.a.what +
                      (r.a.complete ? ")" : "; nothing beyond it is proved)");
       } else {
         searched += r.a.executions;

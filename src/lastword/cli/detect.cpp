@@ -17,7 +17,8 @@ constexpr const char* detect_usage =
     "usage: lastword detect [--budget SECONDS | --runs N] [--seeds N] [--json FILE]\n"
     "                       [--props PATH] [--fuzzer PATH] [--protocol-fuzzer PATH]\n"
     "                       [--refinement-fuzzer PATH] [--assembler-fuzzer PATH]\n"
-    "                       [--differential-fuzzer PATH] [--work DIR] [--model-scope M,F,S]\n"
+    "                       [--differential-fuzzer PATH] [--work DIR] [--model-scope M,F,S[+M,F,S...]]\n"
+    "                       [--model-lookahead 0|1]\n"
     "  --budget           seconds each layer may spend per implementation and seed (default 10)\n"
     "  --runs             instead of seconds, exactly N executions per layer, implementation and seed\n"
     "                     (the table then repeats exactly; times still vary)\n"
@@ -30,8 +31,10 @@ constexpr const char* detect_usage =
     "  --assembler-fuzzer   the assembler fuzz target (default build/fuzz/fuzz_assembler)\n"
     "  --differential-fuzzer  the differential fuzz target (default build/fuzz/fuzz_differential)\n"
     "  --work             scratch directory for fuzzer corpora (default build/check-work)\n"
-    "  --model-scope      the model checker's scope: messages, fragments, sends (default that of\n"
-    "                     `lastword explore`: 2,2,1)\n";
+    "  --model-scope      the model checker's scope: messages, fragments, sends, or several\n"
+    "                     joined by '+' (default 2,2,1+3,3,0, as `lastword check`)\n"
+    "  --model-lookahead  1: also one step past every path that merges into a set of model\n"
+    "                     states already explored (default 0, as `lastword check`)\n";
 
 template <class T>
 T median(std::vector<T> v) {
@@ -96,8 +99,9 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
   int seeds = 3;
   std::string json;
   binaries b;
-  model::scope model_scope = default_scope();
-  std::string model_scope_text = "default scope";
+  std::vector<model::scope> model_scopes = check_scopes();
+  bool model_lookahead = false;
+  std::string model_scope_text = "default scopes 2,2,1+3,3,0";
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -130,11 +134,16 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     } else if (a == "--json") {
       json = v;
     } else if (a == "--model-scope") {
-      if (const std::string bad = parse_model_scope(v, model_scope); !bad.empty()) {
+      if (const std::string bad = parse_model_scopes(v, model_scopes); !bad.empty()) {
         err << "lastword detect: " << bad << '\n';
         return 2;
       }
-      model_scope_text = "scope " + v;
+      model_scope_text = (model_scopes.size() > 1 ? "scopes " : "scope ") + v;
+    } else if (a == "--model-lookahead") {
+      if (const std::string bad = parse_model_lookahead(v, model_lookahead); !bad.empty()) {
+        err << "lastword detect: " << bad << '\n';
+        return 2;
+      }
     } else if (b.set(a, v)) {
     } else {
       err << "lastword detect: unknown option '" << a << "'\n" << detect_usage;
@@ -161,7 +170,7 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
     const std::string name(impl.name);
     const bool expect_found = name != "reference";
     std::vector<cell> cells(layer_count);
-    cells[0].attempts.push_back(layer_model_checker(name, "", model_scope));
+    cells[0].attempts.push_back(layer_model_checker(name, "", model_scopes, {}, model_lookahead));
     if (cells[0].attempts.back().applicable && !cells[0].attempts.back().found) model_search = cells[0].attempts.back().what;
     for (int s = 1; s <= seeds; ++s) {
       const auto seed = static_cast<std::uint64_t>(s);

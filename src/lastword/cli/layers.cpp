@@ -216,8 +216,31 @@ std::string why_not(const std::string& impl, impls::form f) {
 
 }  // namespace
 
+std::vector<model::scope> check_scopes() {
+  model::scope send_side = default_scope(), receive_side = default_scope();
+  send_side.max_messages = 2;
+  send_side.max_fragments = 2;
+  send_side.max_sends = 1;
+  receive_side.max_messages = 3;
+  receive_side.max_fragments = 3;
+  receive_side.max_sends = 0;
+  return {send_side, receive_side};
+}
+
+std::string scopes_text(const std::vector<model::scope>& scopes) {
+  std::string t;
+  for (const auto& sc : scopes) t += (t.empty() ? "" : "+") + model::scope_text(sc);
+  return t;
+}
+
+std::string parse_model_lookahead(const std::string& value, bool& lookahead) {
+  if (value != "0" && value != "1") return "--model-lookahead needs 0 or 1, not '" + value + "'";
+  lookahead = value == "1";
+  return {};
+}
+
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir) {
-  return layer_model_checker(impl, out_dir, default_scope());
+  return layer_model_checker(impl, out_dir, check_scopes());
 }
 
 std::string parse_model_scope(const std::string& value, model::scope& sc) {
@@ -238,25 +261,58 @@ std::string parse_model_scope(const std::string& value, model::scope& sc) {
   return {};
 }
 
-attempt layer_model_checker(const std::string& impl, const std::string& out_dir, const model::scope& sc,
-                            const history::judge_options& judging) {
+std::string parse_model_scopes(const std::string& value, std::vector<model::scope>& scopes) {
+  std::vector<model::scope> parsed;
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t plus = value.find('+', begin);
+    model::scope sc = default_scope();
+    const std::string one = value.substr(begin, plus == std::string::npos ? std::string::npos : plus - begin);
+    if (auto bad = parse_model_scope(one, sc); !bad.empty())
+      return value == one ? bad : bad + " (in '" + value + "': scopes joined by '+')";
+    parsed.push_back(sc);
+    if (plus == std::string::npos) break;
+    begin = plus + 1;
+  }
+  if (parsed.size() > 8) return "--model-scope takes at most 8 scopes joined by '+', not " + std::to_string(parsed.size());
+  scopes = std::move(parsed);
+  return {};
+}
+
+attempt layer_model_checker(const std::string& impl, const std::string& out_dir,
+                            const std::vector<model::scope>& scopes, const history::judge_options& judging,
+                            bool lookahead) {
   if (auto why = why_not(impl, impls::form::model); !why.empty()) return not_applicable(why);
-  const model::machine m(sc);
-  const auto r = explore::explore_impl(m, impl, {}, model::explore_options{0}, judging);
-  attempt a{.found = r.found.has_value(),
-            .invariant = r.found ? r.found->invariant : '-',
-            .seconds = r.seconds,
-            .executions = r.runs,
-            .complete = r.complete};
-  if (!r.found) a.what = explore::closure(r);  // complete, or bounded (then nothing is proved beyond it)
-  if (r.found && !out_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(out_dir, ec);
-    const std::string file = (fs::path(out_dir) / (impl + "-explore.scenario")).string();
-    std::ofstream(file) << "# shortest counterexample in the model checker's scope\n# " << r.found->what << '\n'
-                        << scenario::print(r.found->counterexample);
-    a.reproduce = "lastword replay " + file + " --impl " + impl;
-    a.what = r.found->what;
+  attempt a{.found = false, .invariant = '-', .seconds = 0, .executions = 0, .complete = true};
+  for (const auto& sc : scopes) {
+    const model::machine m(sc);
+    const auto r = explore::explore_impl(m, impl, {}, model::explore_options{0}, judging, lookahead);
+    a.seconds += r.seconds;
+    a.executions += r.runs;
+    a.complete = a.complete && r.complete;
+    const std::string name = scopes.size() > 1 ? model::scope_text(sc) + ": " : "";
+    if (!r.found) {
+      // Complete, or bounded (then nothing is proved beyond it), and what
+      // was done at merges.
+      a.what += (a.what.empty() ? "" : "; ") + name + explore::closure(r) + ", " + std::to_string(r.merges) +
+                " paths merging into explored sets " +
+                (lookahead ? "followed one step further (lookahead)" : "not followed further (no lookahead)");
+      continue;
+    }
+    a.found = true;
+    a.complete = r.complete;
+    a.invariant = r.found->invariant;
+    a.what = name + r.found->what;
+    if (!out_dir.empty()) {
+      std::error_code ec;
+      fs::create_directories(out_dir, ec);
+      const std::string file = (fs::path(out_dir) / (impl + "-explore.scenario")).string();
+      std::ofstream(file) << "# shortest counterexample in the model checker's scope " << model::scope_text(sc)
+                          << "\n# " << r.found->what << '\n'
+                          << scenario::print(r.found->counterexample);
+      a.reproduce = "lastword replay " + file + " --impl " + impl;
+    }
+    break;
   }
   return a;
 }
