@@ -28,27 +28,22 @@ for ((k = 0; k < n; k++)); do
   files+=("shard-$k.json")
 done
 "$lastword" explore --merge "${files[@]}" >merged.txt 2>&1 || { cat merged.txt; exit 1; }
-for row in model reference; do
-  w=$(figures "$row" whole.txt)
-  m=$(figures "$row" merged.txt)
-  if [ -n "$w" ] && [ "$w" = "$m" ]; then
-    echo "ok   $row: $n shards merged = one run: $w"
+# same LABEL WHOLE MERGED: one run's figure and the merged shards' agree.
+same() {
+  if [ -n "$2" ] && [ "$2" = "$3" ]; then
+    echo "ok   $1: $n shards merged = one run: $2"
   else
-    echo "FAIL $row: one run '$w', $n shards merged '$m'"
+    echo "FAIL $1: one run '$2', $n shards merged '$3'"
     failed=1
   fi
+}
+for row in model reference; do
+  same "$row" "$(figures "$row" whole.txt)" "$(figures "$row" merged.txt)"
 done
 grep -q "complete: the reachable space closed" merged.txt || { echo "FAIL: the merged verdict does not say complete"; cat merged.txt; failed=1; }
 # The merges (paths reaching a set already explored) add up too, and the
 # merged output says what was done past them.
-w=$(grep "^  merges: " whole.txt)
-m=$(grep "^  merges: " merged.txt)
-if [ -n "$w" ] && [ "$w" = "$m" ]; then
-  echo "ok   merges: $n shards merged = one run: $w"
-else
-  echo "FAIL merges: one run '$w', $n shards merged '$m'"
-  failed=1
-fi
+same merges "$(grep "^  merges: " whole.txt)" "$(grep "^  merges: " merged.txt)"
 
 # A planted variant: the same shortest counterexample length.
 variant=ws14-abort-clears-queue
