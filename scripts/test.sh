@@ -7,7 +7,8 @@
 #     each fuzz target finding its planted regressions from nothing, the
 #     ClusterFuzzLite build, the CI files' syntax;
 #  3. tsan preset (g++, ThreadSanitizer): the TCP tests (label tcp), one of
-#     which runs many connections on a multi-threaded io_context.
+#     which runs many connections on a multi-threaded io_context, and the
+#     tests that run the model checker and the refinement on several threads.
 # Deterministic: every property, fuzz run and `lastword check`/`detect` test
 # has a fixed seed and a fixed run count (cmake/lastword_helpers.cmake), so
 # the same commit gives the same results; every failure prints the command
@@ -28,9 +29,10 @@ for preset in "${presets[@]}"; do
     -DLASTWORD_RC_PARAMS="${LASTWORD_RC_PARAMS:-seed=1 max_success=100}" >/dev/null
   junit="$PWD/build/$preset/junit.xml"
   if [ "$preset" = tsan ]; then
-    cmake --build --preset tsan -j "$jobs" --target tcp_test
+    cmake --build --preset tsan -j "$jobs" --target tcp_test model_test explore_test
     echo "=== preset tsan: test"
-    ctest --preset tsan -j "$jobs" -L '^tcp$' --output-junit "$junit"
+    ctest --preset tsan -j "$jobs" --output-junit "$junit" \
+      -R '^(Tcp\.|ModelParallel\.|ModelShards\.|ModelPartitions\.|Explore\.ThreadsGiveTheOneThreadRefinementResult$)'
   else
     cmake --build --preset "$preset" -j "$jobs"
     echo "=== preset $preset: test"

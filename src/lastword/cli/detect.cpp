@@ -101,7 +101,7 @@ int run_detect(const std::vector<std::string>& args, std::ostream& out, std::ost
   binaries b;
   std::vector<model::scope> model_scopes = check_scopes();
   bool model_lookahead = false;
-  std::string model_scope_text = "default scopes 2,2,1+3,3,0";
+  std::string model_scope_text = "default scopes " + scopes_text(model_scopes);
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
