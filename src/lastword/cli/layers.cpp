@@ -239,10 +239,6 @@ std::string parse_model_lookahead(const std::string& value, bool& lookahead) {
   return {};
 }
 
-attempt layer_model_checker(const std::string& impl, const std::string& out_dir) {
-  return layer_model_checker(impl, out_dir, check_scopes());
-}
-
 std::string parse_model_scope(const std::string& value, model::scope& sc) {
   unsigned m = 0, f = 0, n = 0;
   char c1 = 0, c2 = 0;

@@ -70,12 +70,10 @@ std::string parse_model_scopes(const std::string& value, std::vector<model::scop
 // Parses --model-lookahead's 0 or 1.
 std::string parse_model_lookahead(const std::string& value, bool& lookahead);
 
-// Exhaustive: check_scopes() against the model; a counterexample is
-// written into out_dir.
-attempt layer_model_checker(const std::string& impl, const std::string& out_dir);
-// The same over the given scopes, in order until one refutes the
-// implementation (each complete or bounded, as its search says), with or
-// without the lookahead at merges.
+// Exhaustive: the given scopes (check_scopes() in `check` and `detect`)
+// against the model, in order until one refutes the implementation (each
+// complete or bounded, as its search says), with or without the lookahead
+// at merges; a counterexample is written into out_dir.
 attempt layer_model_checker(const std::string& impl, const std::string& out_dir,
                             const std::vector<model::scope>& scopes, const history::judge_options& judging = {},
                             bool lookahead = false);
