@@ -23,6 +23,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -54,6 +55,15 @@ struct recv_result {
   protocol::close_status status;   // kind::closed
 };
 
+
+namespace detail {
+// Exceptions escaping a connection's coroutines are bugs: rethrow them from
+// the io_context's run()/poll() rather than losing them.
+inline void rethrow(std::exception_ptr e) {
+  if (e) std::rethrow_exception(e);
+}
+
+}  // namespace detail
 
 template <class Stream, class Timer>
 class connection {

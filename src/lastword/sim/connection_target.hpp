@@ -3,10 +3,7 @@
 // or a regression variant derived from it.
 #pragma once
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/co_spawn.hpp>
-
-#include "lastword/asio/impl/connection.hpp"
+#include "lastword/asio/connection.hpp"
 #include "lastword/sim/target.hpp"
 
 namespace lastword::io {
@@ -21,64 +18,35 @@ io::connection_options connection_options_for(const scenario::scenario& s);
 history::call_result to_call_result(const io::recv_result& r);
 history::call_result to_call_result(const protocol::close_status& s);
 
+// What every connection target does, compiled once (connection_target.cpp):
+// the calls, spawned on the connection's executor. Only the connection's
+// type differs between targets, and it is reached through the base class
+// (its seams are virtual), so the coroutine machinery is instantiated once,
+// not once per variant.
+class connection_target_base : public target {
+ public:
+  stream& transport() override;
+  void start() override;
+  void recv(std::optional<std::uint64_t> timeout_ms, boost::asio::cancellation_slot slot, done_fn done) override;
+  void recv_streaming(boost::asio::cancellation_slot slot, done_fn done) override;
+  void close(std::uint16_t code, std::string reason, boost::asio::cancellation_slot slot, done_fn done) override;
+  void send(scenario::peer_frame::kind frame, std::string payload, bool fin, done_fn done) override;
+  void abort() override;
+
+ protected:
+  // The masking keys of every target: 1, 2, 3, ... in the first byte.
+  static wire::mask_source masks();
+  virtual sim_connection& connection() = 0;
+};
+
 template <class Conn>
-class connection_target final : public target {
+class connection_target final : public connection_target_base {
  public:
   connection_target(boost::asio::io_context& ioc, const scenario::scenario& s)
-      : conn_(stream(ioc.get_executor()), connection_options_for(s), [n = std::uint32_t{0}]() mutable {
-          ++n;
-          return wire::mask_key{static_cast<std::uint8_t>(n), 0x11, 0x22, 0x33};
-        }) {}
+      : conn_(stream(ioc.get_executor()), connection_options_for(s), masks()) {}
 
-  stream& transport() override { return conn_.stream(); }
-  void start() override { conn_.start(); }
-
-  void recv(std::optional<std::uint64_t> timeout_ms, boost::asio::cancellation_slot slot, done_fn done) override {
-    std::optional<std::chrono::milliseconds> t;
-    if (timeout_ms) t = std::chrono::milliseconds(*timeout_ms);
-    boost::asio::co_spawn(conn_.stream().get_executor(), conn_.recv(t),
-                          boost::asio::bind_cancellation_slot(slot, [done](std::exception_ptr e, io::recv_result r) {
-                            io::detail::rethrow(e);
-                            done(to_call_result(r), true);
-                          }));
-  }
-
-  void recv_streaming(boost::asio::cancellation_slot slot, done_fn done) override {
-    auto on_fragment = [done](const assembler::fragment& f) {
-      history::call_result r;
-      r.k = history::call_result::kind::fragment;
-      r.text = f.text;
-      r.fin = f.fin;
-      r.data = f.data;
-      done(std::move(r), false);
-    };
-    boost::asio::co_spawn(conn_.stream().get_executor(), conn_.recv_streaming(on_fragment),
-                          boost::asio::bind_cancellation_slot(slot, [done](std::exception_ptr e, io::recv_result r) {
-                            io::detail::rethrow(e);
-                            done(to_call_result(r), true);
-                          }));
-  }
-
-  void close(std::uint16_t code, std::string reason, boost::asio::cancellation_slot slot, done_fn done) override {
-    boost::asio::co_spawn(conn_.stream().get_executor(), conn_.close(code, std::move(reason)),
-                          boost::asio::bind_cancellation_slot(slot, [done](std::exception_ptr e, io::recv_result r) {
-                            io::detail::rethrow(e);
-                            done(to_call_result(r), true);
-                          }));
-  }
-
-  void send(scenario::peer_frame::kind frame, std::string payload, bool fin, done_fn done) override {
-    const wire::opcode op = frame == scenario::peer_frame::kind::text     ? wire::opcode::text
-                            : frame == scenario::peer_frame::kind::binary ? wire::opcode::binary
-                                                                          : wire::opcode::continuation;
-    boost::asio::co_spawn(conn_.stream().get_executor(), conn_.send(op, std::move(payload), fin),
-                          [done](std::exception_ptr e, io::recv_result r) {
-                            io::detail::rethrow(e);
-                            done(to_call_result(r), true);
-                          });
-  }
-
-  void abort() override { conn_.abort(); }
+ protected:
+  sim_connection& connection() override { return conn_; }
 
  private:
   Conn conn_;

@@ -22,12 +22,6 @@ namespace lastword::io {
 namespace net = boost::asio;
 
 namespace detail {
-// Exceptions escaping a connection's coroutines are bugs: rethrow them from
-// the io_context's run()/poll() rather than losing them.
-inline void rethrow(std::exception_ptr e) {
-  if (e) std::rethrow_exception(e);
-}
-
 // Gives the assembler back when a consumer call ends, however it ends.
 struct consumer_guard {
   assembler::message_assembler* a;
