@@ -12,6 +12,12 @@
 namespace lastword::model {
 namespace {
 
+#if defined(__SANITIZE_THREAD__)
+constexpr bool under_thread_sanitizer = true;
+#else
+constexpr bool under_thread_sanitizer = false;
+#endif
+
 TEST(Model, PackThenUnpackIsTheIdentity) {
   state s;
   s.script = 7;
@@ -327,8 +333,12 @@ TEST(ModelPartitions, OneAndTwoThreadsGiveThePlainBreadthFirstResult) {
     flaw f;
   };
   std::vector<case_> cases{{1, 1, 1000, flaw::none}, {2, 2, 6, flaw::none}, {3, 2, 10, flaw::none},
-                           {3, 2, 1000, flaw::none}, {2, 3, 1000, flaw::none}, {3, 3, 9, flaw::none},
-                           {3, 2, 0, flaw::none},    {3, 2, 1, flaw::none}};
+                           {3, 2, 0, flaw::none}, {3, 2, 1, flaw::none}};
+  // ThreadSanitizer (the tsan preset) makes these searches about 15 times
+  // slower; there the three largest are left out (the threads run the same
+  // code, partitions and merges in the cases above).
+  if (!under_thread_sanitizer)
+    cases.insert(cases.end(), {{3, 2, 1000, flaw::none}, {2, 3, 1000, flaw::none}, {3, 3, 9, flaw::none}});
   for (auto f : {flaw::closed_before_drain, flaw::end_clears_queue, flaw::zero_timeout_first,
                  flaw::no_timeout_if_paused, flaw::cancel_loses_message})
     for (int depth : {3, 1000}) cases.push_back({3, 2, depth, f}), cases.push_back({2, 3, depth, f});
