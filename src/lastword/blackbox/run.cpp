@@ -687,13 +687,32 @@ class session {
 
 }  // namespace
 
+namespace {
+// The port lastword found free for a server under test is free only until
+// the server binds it; another program can bind it in between (node takes
+// about 300 ms to listen). A server that says so (EADDRINUSE) and exits
+// before lastword could connect lost that race, which says nothing of its
+// behaviour: it is started again on another port.
+bool lost_its_port(const run_outcome& out, const run_options& o) {
+  if (!o.server || out.st != run_outcome::status::broken) return false;
+  for (std::string_view says : {"EADDRINUSE", "ddress already in use"})
+    if (out.stderr_text.find(says) != std::string::npos) return true;
+  return false;
+}
+}  // namespace
+
 run_outcome run(const scenario::scenario& s, const run_options& o, std::uint64_t seed) {
+  constexpr int attempts = 3;
   run_outcome out;
-  net::io_context io;
-  {
-    session ses(io, s, o, seed, out);
-    ses.start();
-    io.run();
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    out = run_outcome{};
+    net::io_context io;
+    {
+      session ses(io, s, o, seed, out);
+      ses.start();
+      io.run();
+    }
+    if (!lost_its_port(out, o)) break;
   }
   return out;
 }
